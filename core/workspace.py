@@ -1,0 +1,643 @@
+"""The workspace: one DuckDB file holding every import, and the import pipeline.
+
+``Workspace.import_file`` detects the format, lets the reader stage the rows, then in ONE
+transaction registers identities, removes duplicates, classifies and stores the messages, and
+records the import. A file that fails loads nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+import tempfile
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import duckdb
+
+from core import identity
+from core.formats import detect
+from core.formats.base import (
+    LOCAL_TIME_FORMATS, ImportFailure, ReadOptions, ReadResult, Source, create_stage,
+)
+from core.lexicon import category_patterns
+from core.names import normalise_group_name, split_name
+from core.settings import LIMITS, Settings
+
+SQL_DIR = Path(__file__).parent / "sql"
+DEFAULT_PATH = Path("data") / "workspace.duckdb"
+
+_FULLWIDTH = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
+_HALFWIDTH = "".join(chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)) + " "
+
+
+@dataclass
+class ImportReport:
+    """What one file did to the workspace (the CLI prints it as JSON)."""
+
+    file: str
+    format: str | None = None
+    kind: str | None = None
+    rows: int = 0
+    loaded: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    errors: list[str] = field(default_factory=list)
+    import_id: int | None = None
+    sha256: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    group_name: str | None = None
+
+    def as_cli(self) -> dict[str, Any]:
+        d = asdict(self)
+        return {k: d[k] for k in ("file", "format", "kind", "rows", "loaded", "duplicates", "rejected", "errors")}
+
+
+class WorkspaceBusy(RuntimeError):
+    """Another process holds the workspace file."""
+
+
+def _sql(name: str) -> str:
+    return (SQL_DIR / name).read_text(encoding="utf-8")
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class Workspace:
+    """A DuckDB workspace file. Thread-safe: every call works on its own cursor, and imports
+    are serialised by a lock (DuckDB allows one writer at a time)."""
+
+    def __init__(self, path: str | Path = DEFAULT_PATH) -> None:
+        self.path = Path(path)
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(str(self.path))
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise WorkspaceBusy(
+                    f"工作区文件「{self.path}」正被另一个程序使用（可能另一个群鉴窗口或命令行正在运行）。"
+                    "请关闭它后再试，或换一个工作区文件。"
+                ) from None
+            raise
+        self._write_lock = threading.Lock()
+        with self._write_lock:
+            self._con.execute(_sql("schema.sql"))
+            self._con.execute("insert or ignore into meta values ('version', '0')")
+
+    # -- connections -------------------------------------------------------------------------
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A new cursor for one query or one unit of work, with the workspace timezone set."""
+        cur = self._con.cursor()
+        return cur
+
+    def close(self) -> None:
+        self._con.close()
+
+    def query(self, sql: str, params: Iterable[Any] | dict[str, Any] | None = None) -> list[tuple]:
+        cur = self.cursor()
+        try:
+            return cur.execute(sql, params or []).fetchall()
+        finally:
+            cur.close()
+
+    def version(self) -> int:
+        return int(self.query("select value from meta where key = 'version'")[0][0])
+
+    # -- settings ----------------------------------------------------------------------------
+
+    def settings(self) -> Settings:
+        rows = self.query("select value from meta where key = 'settings'")
+        return Settings.model_validate_json(rows[0][0]) if rows else Settings()
+
+    def save_settings(self, settings: Settings) -> None:
+        with self._write_lock:
+            cur = self.cursor()
+            try:
+                cur.execute("begin")
+                cur.execute("insert or replace into meta values ('settings', ?)", [settings.model_dump_json()])
+                self._bump(cur)
+                cur.execute("commit")
+            except BaseException:
+                cur.execute("rollback")
+                raise
+            finally:
+                cur.close()
+
+    def _bump(self, cur: duckdb.DuckDBPyConnection) -> None:
+        cur.execute("update meta set value = (value::bigint + 1)::varchar where key = 'version'")
+
+    # -- import ------------------------------------------------------------------------------
+
+    def import_file(self, path: str | Path, name: str | None = None, group_name: str | None = None,
+                    on_step: Callable[[str], None] | None = None) -> ImportReport:
+        """Import one file. Never raises for bad input: a file that cannot be read returns a
+        report with ``errors`` (Chinese) and loads nothing."""
+        src = Source(Path(path), name or Path(path).name)
+        report = ImportReport(file=src.name)
+        step = on_step or (lambda _s: None)
+        try:
+            size = src.size
+            if size > LIMITS.max_upload_mb * 1024 * 1024:
+                raise ImportFailure(
+                    f"文件「{src.name}」有 {size / 1024 / 1024:.0f} MB，超过单个文件 {LIMITS.max_upload_mb} MB 的上限。"
+                    "请按时间段分几次导出，或拆分后再导入。"
+                )
+            step("识别格式")
+            module, _sample = detect(src)
+            report.format = module.FORMAT
+            report.sha256 = sha256_of(src.path)
+            settings = self.settings()
+            with self._write_lock, tempfile.TemporaryDirectory(prefix="qunjian-") as tmp:
+                cur = self.cursor()
+                try:
+                    create_stage(cur)
+                    step("读取文件")
+                    result = module.read(src, cur, ReadOptions(group_name=group_name or None,
+                                                              timezone=settings.timezone, workdir=tmp))
+                    report.kind = result.kind
+                    report.warnings = list(result.warnings)
+                    step("写入工作区")
+                    cur.execute("begin")
+                    try:
+                        self._load(cur, src, report, result, group_name or None, settings)
+                        self._bump(cur)
+                        cur.execute("commit")
+                    except BaseException:
+                        cur.execute("rollback")
+                        raise
+                finally:
+                    cur.close()
+        except ImportFailure as exc:
+            report.errors.append(str(exc))
+            report.rows = report.loaded = report.duplicates = report.rejected = 0
+            report.import_id = None
+        except duckdb.Error as exc:
+            report.errors.append(
+                f"文件「{src.name}」导入时出错，已全部撤回，未导入任何数据：{str(exc).splitlines()[0][:200]}"
+            )
+            report.rows = report.loaded = report.duplicates = report.rejected = 0
+            report.import_id = None
+        return report
+
+    def _load(self, cur: duckdb.DuckDBPyConnection, src: Source, report: ImportReport, result: ReadResult,
+              group_name: str | None, settings: Settings) -> None:
+        import_id = cur.execute("select nextval('seq_import')").fetchone()[0]
+        report.import_id = import_id
+        tz = settings.timezone
+        total = sum(cur.execute(f"select count(*) from {t}").fetchone()[0]
+                    for t in ("stage_messages", "stage_members", "stage_groups", "stage_people"))
+        if total > LIMITS.max_rows_per_file:
+            raise ImportFailure(
+                f"文件「{src.name}」有 {total} 行，超过单个文件 {LIMITS.max_rows_per_file} 行的上限。请拆分后再导入。"
+            )
+        # Defaults for rows that do not name their platform or group.
+        default_name = group_name or result.group_name
+        for table in ("stage_messages", "stage_members", "stage_groups"):
+            cur.execute(
+                f"""
+                update {table} set
+                    platform = coalesce(platform, ?),
+                    group_key = coalesce(nullif(trim(group_key), ''), ?),
+                    group_name = coalesce(nullif(trim(group_name), ''), ?)
+                """,
+                [result.platform, result.group_key, default_name],
+            )
+            cur.execute(
+                f"""
+                update {table} set reject = '无法确定这一行属于哪个群：请在导入页填写群名称后重新导入。',
+                                   raw = coalesce(raw, '')
+                where reject is null and group_key is null and group_name is null
+                """
+            )
+        cur.execute("update stage_people set platform = coalesce(platform, ?)", [result.platform])
+
+        accounts = _AccountRegistry(cur, import_id, handles=(result.format == "template"))
+        accounts.register_stage()
+        dups = accounts.write_facts(tz)
+        identity.resolve(cur)
+        msg_dups = self._load_messages(cur, import_id, tz)
+        self._collect_rejects(cur, import_id, tz)
+        rejected = cur.execute("select count(*) from rejects where import_id = ?", [import_id]).fetchone()[0]
+        report.rows = int(total)
+        report.rejected = int(rejected)
+        report.duplicates = int(dups + msg_dups)
+        report.loaded = report.rows - report.rejected - report.duplicates
+        if result.group_key and not default_name:
+            report.warnings.append(
+                f"文件「{src.name}」只有群 ID（{result.group_key}），没有群名称：导入群清单或通讯录后会自动补上，"
+                "也可以在导入时填写群名称。"
+            )
+        report.group_name = default_name
+        cur.execute(
+            "insert into imports values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?)",
+            [import_id, src.name, report.sha256, report.format, report.kind, result.platform, report.rows,
+             report.loaded, report.duplicates, report.rejected, default_name, report.warnings],
+        )
+
+    def _load_messages(self, cur: duckdb.DuckDBPyConnection, import_id: int, tz: str) -> int:
+        """Store the staged messages that are new; return how many were duplicates."""
+        cur.execute(
+            f"""
+            create or replace temp table _new as
+            select s.rowid as rid, s.line, ga.account_id as group_account_id, pa.account_id as sender_account_id,
+                   gm.group_id, pm.person_id,
+                   {_time_expr('s.sent_local', 's.sent_utc_ms')} as sent_at,
+                   s.kind, s.raw_type, s.text, nullif(trim(s.msg_id), '') as msg_id
+            from stage_messages s
+            join _gacct ga on ga.platform = s.platform and ga.gkey = coalesce(s.group_key, '')
+                          and ga.gname = coalesce(s.group_name, '')
+            left join _pacct pa on pa.platform = s.platform and pa.pid = coalesce(s.sender_id, '')
+                               and pa.pname = coalesce(s.sender_name, '') and pa.palias = coalesce(s.sender_alias, '')
+            left join group_map gm on gm.account_id = ga.account_id
+            left join person_map pm on pm.account_id = pa.account_id
+            where s.reject is null
+            """,
+            _time_params(tz),
+        )
+        cur.execute("update _new set sent_at = null "
+                    "where sent_at < timestamptz '2000-01-01 00:00:00+00' or sent_at >= timestamptz '2100-01-01 00:00:00+00'")
+        patterns = category_patterns()
+        cur.execute(_sql("classify.sql"), {
+            "fw": _FULLWIDTH, "hw": _HALFWIDTH,
+            "praise_only": patterns["praise_only"], "praise_phrase": patterns["praise_phrase"],
+            "ack": patterns["ack"], "photo": patterns["photo"], "assignment": patterns["assignment"],
+            "offtopic": patterns["offtopic"],
+        })
+        # Duplicates: the same platform message id, or the same group, sender, second, kind and
+        # text as a message already stored (two people exported the same group).
+        cur.execute(
+            """
+            create or replace temp table _dup as
+            with bounds as (select min(sent_at) as lo, max(sent_at) as hi from _keyed),
+            old as (
+                select m.msg_id,
+                       hash(g.group_id, coalesce(p.person_id, -1), epoch(m.sent_at)::bigint, m.kind,
+                            case when m.kind in ('text', 'quote') then coalesce(m.norm_hash, 0) else 0 end) as ckey
+                from messages m
+                join group_map g on g.account_id = m.group_account_id
+                left join person_map p on p.account_id = m.sender_account_id, bounds
+                where m.sent_at between bounds.lo and bounds.hi
+                  and g.group_id in (select distinct group_id from _keyed)
+            )
+            select k.rid,
+                   (k.msg_id is not null and k.msg_id in (select msg_id from old where msg_id is not null))
+                   or hash(k.group_id, coalesce(k.person_id, -1), epoch(k.sent_at)::bigint, k.kind,
+                           case when k.kind in ('text', 'quote') then coalesce(k.norm_hash, 0) else 0 end)
+                      in (select ckey from old)
+                   or (k.msg_id is not null
+                       and row_number() over (partition by k.msg_id order by k.rid) > 1) as is_dup
+            from _keyed k
+            """
+        )
+        cur.execute(
+            """
+            insert into messages
+            select ?, k.line, k.group_account_id, k.sender_account_id, k.sent_at, timezone(?, k.sent_at),
+                   k.kind, k.raw_type, k.text,
+                   regexp_extract_all(k.text, '@([^\\s\\x{2005}@]{1,20})', 1),
+                   k.msg_id, k.norm_hash, k.norm_len, k.category
+            from _keyed k join _dup d on d.rid = k.rid
+            where not d.is_dup
+            """,
+            [import_id, tz],
+        )
+        return cur.execute("select count(*) from _dup where is_dup").fetchone()[0]
+
+    def _collect_rejects(self, cur: duckdb.DuckDBPyConnection, import_id: int, tz: str) -> None:
+        for table in ("stage_messages", "stage_members", "stage_groups", "stage_people"):
+            cur.execute(
+                f"insert into rejects select ?, line, reject, raw from {table} where reject is not null",
+                [import_id],
+            )
+        cur.execute(
+            """
+            insert into rejects
+            select ?, s.line,
+                   case when trim(coalesce(s.sent_local, '')) = '' and s.sent_utc_ms is null
+                        then '缺少发送时间。请补上时间（如 2026-03-11 09:05:00）后重新导入。'
+                        else '时间「' || coalesce(s.sent_local, s.sent_utc_ms::varchar) ||
+                             '」无法识别或超出 2000–2100 年。请改成 2026-03-11 09:05:00 这样的格式后重新导入。' end,
+                   coalesce(s.raw, concat_ws(',', s.sender_name, s.sent_local, s.text))
+            from stage_messages s join _new n on n.rid = s.rowid
+            where s.reject is null and n.sent_at is null
+            """,
+            [import_id],
+        )
+
+    # -- undo, summary, history -----------------------------------------------------------
+
+    def undo_import(self, import_id: int) -> bool:
+        """Remove everything one import added; return False if there is no such import."""
+        with self._write_lock:
+            cur = self.cursor()
+            try:
+                cur.execute("begin")
+                found = cur.execute("select count(*) from imports where id = ?", [import_id]).fetchone()[0]
+                if found:
+                    for table in ("messages", "member_facts", "person_facts", "group_facts", "account_names",
+                                  "rejects", "imports"):
+                        column = "id" if table == "imports" else "import_id"
+                        cur.execute(f"delete from {table} where {column} = ?", [import_id])
+                    cur.execute(
+                        """
+                        delete from accounts a where not exists (select 1 from account_names n where n.account_id = a.id)
+                          and not exists (select 1 from messages m where m.sender_account_id = a.id or m.group_account_id = a.id)
+                          and not exists (select 1 from member_facts f where f.person_account_id = a.id or f.group_account_id = a.id)
+                          and not exists (select 1 from person_facts f where f.account_id = a.id)
+                          and not exists (select 1 from group_facts f where f.account_id = a.id or f.owner_account_id = a.id)
+                        """
+                    )
+                    identity.resolve(cur)
+                    self._bump(cur)
+                cur.execute("commit")
+                return bool(found)
+            except BaseException:
+                cur.execute("rollback")
+                raise
+            finally:
+                cur.close()
+
+    def summary(self) -> dict[str, Any]:
+        row = self.query(
+            """
+            select (select count(*) from groups), (select count(*) from people),
+                   (select count(*) from memberships), (select count(*) from messages),
+                   (select count(*) from messages where kind in ('system', 'recall')),
+                   (select min(sent_at) from messages), (select max(sent_at) from messages)
+            """
+        )[0]
+        tz = self.settings().timezone
+
+        def iso(v: dt.datetime | None) -> str | None:
+            return v.astimezone(_zone(tz)).isoformat() if v else None
+
+        return {"groups": row[0], "people": row[1], "memberships": row[2], "messages": row[3],
+                "system_messages": row[4], "first_message_at": iso(row[5]), "last_message_at": iso(row[6])}
+
+    def imports(self) -> list[dict[str, Any]]:
+        cur = self.cursor()
+        try:
+            cur.execute(
+                """
+                select id, file_name, format, kind, rows, loaded, duplicates, rejected, imported_at, sha256,
+                       group_name, warnings
+                from imports order by id desc
+                """
+            )
+            cols = [d[0] for d in cur.description]
+            return [dict(zip(cols, r)) for r in cur.fetchall()]
+        finally:
+            cur.close()
+
+    def rejects(self, import_id: int) -> list[tuple[int | None, str, str | None]]:
+        return self.query("select line, reason, raw from rejects where import_id = ? order by line nulls last",
+                          [import_id])
+
+    def review(self) -> list[tuple[str, str, str, str]]:
+        return self.query("select norm, account_key, names, reason from identity_review order by norm, account_key")
+
+
+def _zone(name: str) -> dt.tzinfo:
+    import zoneinfo
+
+    return zoneinfo.ZoneInfo(name)
+
+
+def _time_expr(local_col: str, utc_col: str) -> str:
+    """SQL for a staged time (whitelisted column names only) → TIMESTAMPTZ, NULL when unusable.
+    Binds, in order: tz, tz, formats (see :func:`_time_params`)."""
+    return f"""(
+        case
+            when {utc_col} is not null then to_timestamp({utc_col} / 1000.0)
+            when regexp_full_match(trim({local_col}), '\\d{{9,10}}') then to_timestamp(trim({local_col})::bigint)
+            when regexp_full_match(trim({local_col}), '\\d{{12,13}}') then to_timestamp(trim({local_col})::bigint / 1000.0)
+            when regexp_full_match(trim({local_col}), '\\d{{4,5}}(\\.\\d+)?')
+                then timezone(?, timestamp '1899-12-30' + to_microseconds(round(trim({local_col})::double * 86400000000)::bigint))
+            else timezone(?, try_strptime(regexp_replace(trim({local_col}), '\\s+', ' ', 'g'), ?))
+        end)"""
+
+
+def _time_params(tz: str) -> list[Any]:
+    return [tz, tz, LOCAL_TIME_FORMATS]
+
+
+class _AccountRegistry:
+    """Turns the identities named in the stage tables into account rows for one import."""
+
+    def __init__(self, cur: duckdb.DuckDBPyConnection, import_id: int, handles: bool) -> None:
+        self.cur = cur
+        self.import_id = import_id
+        self.handles = handles  # template directory: 账号 is a handle of the named person
+
+    def _account(self, kind: str, key: str, platform: str | None) -> int:
+        row = self.cur.execute("select id from accounts where kind = ? and key = ?", [kind, key]).fetchone()
+        if row:
+            return row[0]
+        new_id = self.cur.execute("select nextval('seq_account')").fetchone()[0]
+        self.cur.execute("insert into accounts values (?, ?, ?, ?)", [new_id, kind, key, platform])
+        return new_id
+
+    def _names(self, account_id: int, names: Iterable[tuple[str | None, int, str | None]], group: bool) -> None:
+        for raw, rank, unit in names:
+            if raw is None or not raw.strip():
+                continue
+            if group:
+                norm, hint = normalise_group_name(raw), None
+            else:
+                norm, hint = split_name(raw)
+                if rank == identity.HANDLE_RANK:
+                    norm, hint = raw.strip().lower(), None
+            self._seen.add((account_id, raw.strip(), norm, unit or hint, rank))
+
+    def person(self, platform: str, pid: str | None, name: str | None, alias: str | None = None,
+               unit: str | None = None, name_rank: int = 1, aliases: Iterable[str] = ()) -> int | None:
+        pid = (pid or "").strip() or None
+        if pid and not (self.handles and name):
+            key = f"{platform}:{pid}"
+        else:
+            norm = split_name(name)[0] if name else ""
+            if not norm:
+                return None
+            key = f"name:{norm}"
+        account_id = self._account("person", key, platform if not key.startswith("name:") else None)
+        names = [(name, name_rank, unit), (alias, 2, None)] + [(a, 2, None) for a in aliases]
+        if pid and key.startswith("name:"):
+            names.append((pid, identity.HANDLE_RANK, None))
+        self._names(account_id, names, group=False)
+        return account_id
+
+    def group(self, platform: str, gkey: str | None, gname: str | None, rank: int) -> int:
+        gkey = (gkey or "").strip() or None
+        key = f"{platform}:{gkey}" if gkey else f"name:{normalise_group_name(gname)}"
+        account_id = self._account("group", key, platform if gkey else None)
+        self._names(account_id, [(gname, rank, None)], group=True)
+        return account_id
+
+    def register_stage(self) -> None:
+        """Create accounts for every identity in the stage tables and the TEMP lookup tables
+        ``_pacct`` / ``_gacct`` that map staged values to account ids."""
+        cur = self.cur
+        self._seen: set[tuple[int, str, str, str | None, int]] = set()
+        pacct: dict[tuple[str, str, str, str], int | None] = {}
+        gacct: dict[tuple[str, str, str], int] = {}
+
+        def g(platform: str, gkey: str | None, gname: str | None, rank: int) -> None:
+            k = (platform, gkey or "", gname or "")
+            if k not in gacct:
+                gacct[k] = self.group(platform, gkey, gname, rank)
+
+        for platform, gkey, gname in cur.execute(
+            "select distinct platform, group_key, group_name from stage_messages where reject is null").fetchall():
+            g(platform, gkey, gname, 1)
+        for platform, gkey, gname in cur.execute(
+            "select distinct platform, group_key, group_name from stage_members where reject is null").fetchall():
+            g(platform, gkey, gname, 1)
+        for platform, gkey, gname in cur.execute(
+            "select distinct platform, group_key, group_name from stage_groups where reject is null").fetchall():
+            g(platform, gkey, gname, 0)
+        for platform, sid, sname, salias in cur.execute(
+            "select distinct platform, sender_id, sender_name, sender_alias from stage_messages where reject is null"
+        ).fetchall():
+            pacct[(platform, sid or "", sname or "", salias or "")] = self.person(platform, sid, sname, salias)
+        for platform, mid, mname, malias, unit in cur.execute(
+            """select distinct platform, member_id, member_name, member_alias, unit from stage_members
+               where reject is null"""
+        ).fetchall():
+            key = (platform, mid or "", mname or "", malias or "")
+            pacct[key] = self.person(platform, mid, mname, malias, unit=unit)
+        for platform, oid, oname in cur.execute(
+            "select distinct platform, owner_id, owner_name from stage_groups where reject is null").fetchall():
+            if oid or oname:
+                pacct[(platform, oid or "", oname or "", "")] = self.person(platform, oid, oname)
+        for platform, pid, name, aliases in cur.execute(
+            "select distinct platform, person_id, name, aliases from stage_people where reject is null").fetchall():
+            pacct[(platform, pid or "", name or "", "")] = self.person(
+                platform, pid, name, name_rank=0, aliases=[a for a in (aliases or []) if a])
+        if self._seen:
+            cur.executemany("insert into account_names values (?, ?, ?, ?, ?, ?)",
+                            [(self.import_id, a, raw, norm, unit, rank) for a, raw, norm, unit, rank in sorted(
+                                self._seen, key=lambda t: (t[0], t[4], t[1]))])
+        cur.execute("create or replace temp table _pacct (platform varchar, pid varchar, pname varchar, "
+                    "palias varchar, account_id integer)")
+        cur.execute("create or replace temp table _gacct (platform varchar, gkey varchar, gname varchar, "
+                    "account_id integer)")
+        if pacct:
+            cur.executemany("insert into _pacct values (?, ?, ?, ?, ?)", [(*k, v) for k, v in pacct.items()])
+        if gacct:
+            cur.executemany("insert into _gacct values (?, ?, ?, ?)", [(*k, v) for k, v in gacct.items()])
+
+    def write_facts(self, tz: str) -> int:
+        """Store roster, group-list and directory facts; return how many were already known."""
+        cur = self.cur
+        before = cur.execute(
+            "select (select count(*) from member_facts), (select count(*) from group_facts), "
+            "(select count(*) from person_facts)").fetchone()
+        cur.execute(
+            f"""
+            create or replace temp table _mf as
+            select s.line, ga.account_id as g, pa.account_id as p,
+                   coalesce(s.role, 'member') as role,
+                   {_time_expr('s.joined_local', 's.joined_utc_ms')} as joined_at,
+                   nullif(trim(s.unit), '') as unit, nullif(trim(s.position), '') as position
+            from stage_members s
+            join _gacct ga on ga.platform = s.platform and ga.gkey = coalesce(s.group_key, '')
+                          and ga.gname = coalesce(s.group_name, '')
+            join _pacct pa on pa.platform = s.platform and pa.pid = coalesce(s.member_id, '')
+                          and pa.pname = coalesce(s.member_name, '') and pa.palias = coalesce(s.member_alias, '')
+            where s.reject is null and pa.account_id is not null
+            """,
+            _time_params(tz),
+        )
+        dup_members = cur.execute(
+            "select count(*) from _mf where exists (select 1 from member_facts f "
+            "where f.group_account_id = _mf.g and f.person_account_id = _mf.p)").fetchone()[0]
+        cur.execute("insert into member_facts select ?, line, g, p, role, joined_at, unit, position from _mf",
+                    [self.import_id])
+        cur.execute(
+            """
+            insert into rejects select ?, s.line, '这一行没有成员姓名或账号。请补上姓名后重新导入。', coalesce(s.raw, '')
+            from stage_members s
+            left join _pacct pa on pa.platform = s.platform and pa.pid = coalesce(s.member_id, '')
+                 and pa.pname = coalesce(s.member_name, '') and pa.palias = coalesce(s.member_alias, '')
+            where s.reject is null and pa.account_id is null
+            """,
+            [self.import_id],
+        )
+        cur.execute(
+            f"""
+            create or replace temp table _gf as
+            select s.line, ga.account_id as g, s.platform, pa.account_id as owner,
+                   nullif(trim(s.unit), '') as unit, nullif(trim(s.category), '') as category, s.emergency,
+                   {_time_expr('s.created_local', 's.created_utc_ms')} as created_at,
+                   nullif(trim(s.notes), '') as notes
+            from stage_groups s
+            join _gacct ga on ga.platform = s.platform and ga.gkey = coalesce(s.group_key, '')
+                          and ga.gname = coalesce(s.group_name, '')
+            left join _pacct pa on pa.platform = s.platform and pa.pid = coalesce(s.owner_id, '')
+                               and pa.pname = coalesce(s.owner_name, '') and pa.palias = ''
+            where s.reject is null
+            """,
+            _time_params(tz),
+        )
+        dup_groups = cur.execute(
+            """select count(*) from _gf where exists (select 1 from group_facts f where f.account_id = _gf.g
+               and f.owner_account_id is not distinct from _gf.owner and f.unit is not distinct from _gf.unit
+               and f.category is not distinct from _gf.category and f.emergency is not distinct from _gf.emergency
+               and f.notes is not distinct from _gf.notes)""").fetchone()[0]
+        cur.execute("insert into group_facts select ?, line, g, platform, owner, unit, category, emergency, "
+                    "created_at, notes from _gf", [self.import_id])
+        cur.execute(
+            """
+            create or replace temp table _pf as
+            select s.line, pa.account_id as p, nullif(trim(s.unit), '') as unit,
+                   nullif(trim(s.position), '') as position, s.is_leader
+            from stage_people s
+            join _pacct pa on pa.platform = s.platform and pa.pid = coalesce(s.person_id, '')
+                          and pa.pname = coalesce(s.name, '') and pa.palias = ''
+            where s.reject is null
+            """
+        )
+        dup_people = cur.execute(
+            """select count(*) from _pf where exists (select 1 from person_facts f where f.account_id = _pf.p
+               and f.unit is not distinct from _pf.unit and f.position is not distinct from _pf.position
+               and f.is_leader is not distinct from _pf.is_leader)""").fetchone()[0]
+        cur.execute("insert into person_facts select ?, line, p, unit, position, is_leader from _pf", [self.import_id])
+        cur.execute(
+            """
+            insert into rejects select ?, s.line, '这一行没有姓名或账号。请补上姓名后重新导入。', coalesce(s.raw, '')
+            from stage_people s
+            left join _pacct pa on pa.platform = s.platform and pa.pid = coalesce(s.person_id, '')
+                 and pa.pname = coalesce(s.name, '') and pa.palias = ''
+            where s.reject is null and pa.account_id is null
+            """,
+            [self.import_id],
+        )
+        del before
+        return int(dup_members + dup_groups + dup_people)
+
+
+def copy_upload(data: bytes | Any, name: str, workdir: str) -> Path:
+    """Write an uploaded file into the private ``workdir`` (removed by the caller)."""
+    dest = Path(workdir) / Path(name).name
+    with open(dest, "wb") as fh:
+        if isinstance(data, (bytes, bytearray)):
+            fh.write(data)
+        else:
+            shutil.copyfileobj(data, fh)
+    return dest
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, default=str)

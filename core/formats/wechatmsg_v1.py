@@ -1,0 +1,375 @@
+"""WeChatMsg (留痕) v1 CSV: ``<remark>_utf8.csv``, one group per file.
+
+Columns ``localId,TalkerId,Type,SubType,IsSender,CreateTime,Status,StrContent,StrTime,Remark,
+NickName,Sender``. Staging (all in SQL, see formats/README.md):
+
+- ``sent_utc_ms`` = ``CreateTime`` (epoch seconds) × 1000; ``sent_local`` = ``StrTime`` only
+  when ``CreateTime`` is unusable (e.g. damaged by an Excel re-save).
+- ``sender_id`` = ``Sender`` (wxid), ``sender_name`` = ``Remark`` or else ``NickName``,
+  ``sender_alias`` = ``NickName`` when it differs from ``sender_name``. System rows: all NULL.
+- ``kind`` from (Type, SubType); WeChat 4.x packed types ``(SubType << 32) | Type`` are decoded.
+  ``raw_type`` = ``Type/SubType`` exactly as in the file (packed values stay packed).
+- ``text`` = ``StrContent`` when it is plain text. XML payloads (image, voice, video, sticker,
+  location, app messages) and empty Type 49 contents become a v2-style marker such as
+  ``【图片】`` or ``【分享链接】`` (+ the ``<title>`` when the XML has one), so the UI shows
+  something readable and the kind stays visible in the text.
+- ``msg_id`` is NULL: ``localId`` is a row id of the exporter's database, not a message id.
+  ``TalkerId`` is a local conversation id and is not used as ``group_key``.
+- The group name comes from the file name (``_utf8`` and the extension removed).
+
+This module also hosts the CSV helpers shared by the other WeChat/PyWxDump CSV readers
+(``load_csv_lines`` replaces :func:`core.formats.csvsql.load_csv`, which cannot run as
+written; see the note on that function).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+from typing import Any, Sequence
+
+import pyarrow as pa
+
+from core.formats.base import (
+    ImportFailure, ReadOptions, ReadResult, Sample, Source, StageWriter, make_sample, utf8_copy,
+)
+from core.formats.csvsql import CsvReject, _reject_reason, quote_ident
+
+FORMAT = "wechatmsg_v1"
+
+COLUMNS = ["localId", "TalkerId", "Type", "SubType", "IsSender", "CreateTime", "Status",
+           "StrContent", "StrTime", "Remark", "NickName", "Sender"]
+REQUIRED = ["Type", "SubType", "CreateTime", "StrContent", "Remark", "NickName", "Sender"]
+
+# (Type, SubType or None = any SubType, kind, marker shown as text when there is no plain text)
+TYPE_MAP: list[tuple[int, int | None, str, str | None]] = [
+    (1, None, "text", None),
+    (3, None, "image", "【图片】"),
+    (34, None, "voice", "【语音】"),
+    (43, None, "video", "【视频】"),
+    (62, None, "video", "【视频】"),
+    (47, None, "sticker", "【表情包】"),
+    (48, None, "location", "【位置分享】"),
+    (42, None, "other", "【名片】"),
+    (66, None, "other", "【企业微信名片】"),
+    (50, None, "call", "【音视频通话】"),
+    (49, 0, "file", "【文件】"),
+    (49, 6, "file", "【文件】"),
+    (49, 74, "file", "【文件】"),
+    (49, 5, "link", "【分享链接】"),
+    (49, 3, "link", "【音乐分享】"),
+    (49, 4, "link", "【分享链接】"),
+    (49, 33, "link", "【小程序】"),
+    (49, 36, "link", "【小程序】"),
+    (49, 51, "link", "【视频号】"),
+    (49, 63, "link", "【视频号】"),
+    (49, 88, "link", "【视频号】"),
+    (49, 57, "quote", "【引用消息】"),
+    (49, 19, "other", "【合并转发的聊天记录】"),
+    (49, 24, "other", "【收藏笔记】"),
+    (49, 53, "text", "【接龙】"),
+    (49, 87, "text", "【群公告】"),
+    (49, 2000, "transfer", "【转账】"),
+    (49, 2001, "red_packet", "【红包】"),
+    (49, 2003, "red_packet", "【红包封面】"),
+    (49, None, "other", "【其他消息】"),
+    (10000, 0, "system", None),
+    (10000, 4, "system", None),        # 拍一拍
+    (10000, 8000, "system", None),     # invitation
+    (10000, 1, "recall", None),
+    (10000, 5, "recall", None),
+    (10000, 6, "recall", None),
+    (10000, 33, "recall", None),
+    (10000, 36, "recall", None),
+    (10000, 57, "recall", None),
+    (10000, None, "system", None),
+    (10002, None, "system", "【系统消息】"),
+]
+
+RECALL_TEXT = "%撤回了一条消息%"
+
+
+def detect(sample: Sample) -> float:
+    """0.95 for the exact v1 header (0.9 under title rows or reordered), else 0."""
+    return header_score(sample, COLUMNS)
+
+
+def read(src: Source, con: Any, opts: ReadOptions) -> ReadResult:
+    """Stage every row of a v1 CSV into ``stage_messages`` (bad CSV records as rejects)."""
+    sample = make_sample(src)
+    header_index, names = locate_header(src, sample, COLUMNS, REQUIRED, "留痕（WeChatMsg）v1 聊天记录 CSV")
+    rejects = load_csv_lines(con, src, sample, opts, header_index, names)
+    check_max_rows(con, src, opts)
+    _create_type_map(con)
+    c = {n: column_expr(names, n) for n in COLUMNS}
+    con.execute(
+        f"""
+        insert into stage_messages (line, sender_id, sender_name, sender_alias, sent_local,
+                                    sent_utc_ms, kind, raw_type, text)
+        with src as (
+            select _line,
+                   try_cast(trim({c['Type']}) as hugeint) as t_raw,
+                   try_cast(trim({c['SubType']}) as bigint) as s_raw,
+                   try_cast(trim({c['CreateTime']}) as bigint) as ct,
+                   {c['Type']} as type_txt, {c['SubType']} as sub_txt,
+                   {c['StrContent']} as content, {c['StrTime']} as str_time,
+                   nullif(trim({c['Remark']}), '') as remark,
+                   nullif(trim({c['NickName']}), '') as nick,
+                   nullif(trim({c['Sender']}), '') as sender
+            from _csv
+        ), decoded as (
+            select *,
+                   (t_raw % 4294967296)::bigint as t,
+                   case when t_raw >= 4294967296 then (t_raw // 4294967296)::bigint else s_raw end as s
+            from src
+        ), mapped as (
+            select d.*,
+                   coalesce(exact.kind, anysub.kind, 'other') as kind0,
+                   coalesce(exact.marker, anysub.marker) as marker,
+                   ltrim(coalesce(d.content, '')) like '<%' as is_xml
+            from decoded d
+            left join _v1_types exact on exact.t = d.t and exact.s = d.s
+            left join _v1_types anysub on anysub.t = d.t and anysub.s is null
+        )
+        select _line,
+               sender,
+               coalesce(remark, nick),
+               case when nick is distinct from coalesce(remark, nick) then nick end,
+               case when ct is null then nullif(trim(str_time), '') end,
+               case when ct is null then null when ct >= 100000000000 then ct else ct * 1000 end,
+               case when kind0 = 'system' and content like ? then 'recall'
+                    when t = 10002 and content like '%revokemsg%' then 'recall'
+                    else kind0 end,
+               concat_ws('/', type_txt, sub_txt),
+               case when content is not null and content <> '' and not is_xml then content
+                    when marker is not null then
+                        marker || coalesce(nullif(regexp_extract(content, '<title>(.*?)</title>', 1), ''), '')
+                    else content end
+        from mapped
+        order by _line
+        """,
+        [RECALL_TEXT],
+    )
+    stage_rejects(con, rejects)
+    return ReadResult(format=FORMAT, kind="messages", platform="wechat",
+                      group_name=opts.group_name or group_name_from_file(src.name, "_utf8"))
+
+
+def _create_type_map(con: Any) -> None:
+    con.execute("create or replace temp table _v1_types (t bigint, s bigint, kind varchar, marker varchar)")
+    con.executemany("insert into _v1_types values (?, ?, ?, ?)", [list(r) for r in TYPE_MAP])
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers shared by the CSV readers of WeChatMsg and PyWxDump exports
+# ---------------------------------------------------------------------------------------------
+
+
+def _cells(line: str) -> list[str]:
+    cells = next(csv.reader(io.StringIO(line)), [])
+    names = [c.strip().lstrip("\ufeff").strip() for c in cells]
+    while names and names[-1] == "":
+        names.pop()
+    return names
+
+
+def header_score(sample: Sample, expected: Sequence[str], max_scan: int = 30) -> float:
+    """0.95 when the first non-empty line is exactly ``expected``; 0.9 when a line within the
+    first ``max_scan`` holds all of ``expected`` (title rows above, reordered or extra columns)."""
+    if sample.encoding is None or not sample.text:
+        return 0.0
+    want = set(expected)
+    for idx, line in enumerate(sample.lines[:max_scan]):
+        if not line.strip():
+            continue
+        names = _cells(line)
+        if names == list(expected):
+            return 0.95 if idx == 0 or not any(l.strip() for l in sample.lines[:idx]) else 0.9
+        if want <= set(names):
+            return 0.9
+    return 0.0
+
+
+def locate_header(src: Source, sample: Sample, expected: Sequence[str], required: Sequence[str],
+                  what: str, max_scan: int = 30) -> tuple[int, list[str]]:
+    """Return (0-based line index, header names) of the header row, or raise ImportFailure naming
+    the missing required columns."""
+    best: tuple[int, int, list[str]] | None = None
+    for idx, line in enumerate(sample.lines[:max_scan]):
+        if not line.strip():
+            continue
+        names = _cells(line)
+        if set(required) <= set(names):
+            return idx, _unique(names)
+        score = len(set(expected) & set(names))
+        if best is None or score > best[0]:
+            best = (score, idx, names)
+    if best is None or best[0] == 0:
+        raise ImportFailure(
+            f"文件「{src.name}」的前 {max_scan} 行里找不到{what}的表头（应为：{','.join(expected)}）。"
+            "请确认选择了导出工具生成的原始文件，不要删改表头。"
+        )
+    missing = [c for c in required if c not in best[2]]
+    raise ImportFailure(
+        f"文件「{src.name}」第 {best[1] + 1} 行的表头缺少必需的列：{'、'.join(missing)}。"
+        f"{what}的表头应为：{','.join(expected)}。请恢复原列名（或重新导出）后再导入。"
+    )
+
+
+def _unique(names: list[str]) -> list[str]:
+    out: list[str] = []
+    for i, n in enumerate(names):
+        n = n or f"_col{i + 1}"
+        while n in out:
+            n = f"{n}_{i + 1}"
+        out.append(n)
+    return out
+
+
+def column_expr(names: Sequence[str], name: str) -> str:
+    """SQL for a whitelisted column of ``_csv``: its quoted identifier, or NULL when absent."""
+    return quote_ident(name) if name in names else "null::varchar"
+
+
+def load_csv_lines(con: Any, src: Source, sample: Sample, opts: ReadOptions, header_index: int,
+                   names: Sequence[str]) -> list[CsvReject]:
+    """Parse ``src`` into TEMP table ``_csv`` (``_line`` + one VARCHAR column per header name) and
+    return the records DuckDB rejected, with their physical start lines.
+
+    Same contract as :func:`core.formats.csvsql.load_csv`, which fails as written (DuckDB
+    requires ``columns`` when ``auto_detect = false``), numbers rows after a rejected record one
+    or more lines too early, and reports rejects of earlier calls on the same connection.
+    """
+    if sample.encoding is None:
+        raise ImportFailure(f"文件「{src.name}」不是文本文件，无法按 CSV 读取。请确认选择了正确的文件。")
+    path = utf8_copy(src, sample.encoding, opts.workdir or str(src.path.parent))
+    try:
+        con.execute("drop table if exists _csv_reject_errors")
+        con.execute("drop table if exists _csv_reject_scans")
+        con.execute(
+            """
+            create or replace temp table _csv_raw as
+            select
+                row_number() over () as _rec,
+                list_sum(list_transform(list_value(*columns(*)),
+                    lambda x: coalesce(length(x) - length(replace(x, chr(10), '')), 0))) as _nl,
+                *
+            from read_csv(?, header = true, skip = ?, columns = ?, delim = ',', quote = '"',
+                          escape = '"', strict_mode = true, store_rejects = true,
+                          rejects_table = '_csv_reject_errors', rejects_scan = '_csv_reject_scans',
+                          auto_detect = false, null_padding = false, max_line_size = 33554432)
+            """,
+            [str(path), header_index, {n: "VARCHAR" for n in names}],
+        )
+        found = con.execute(
+            """
+            select min(line_byte_position), any_value(csv_line), string_agg(distinct error_type::varchar, '；')
+            from _csv_reject_errors group by line order by 1
+            """
+        ).fetchall()
+        rejects: list[CsvReject] = []
+        if found:
+            lines = _lines_at(path, [int(pos) for pos, _, _ in found])
+            for (pos, raw, kinds), line in zip(found, lines):
+                rejects.append(CsvReject(line, (raw or "").strip("\r\n"), _reject_reason(kinds or "")))
+    except ImportFailure:
+        raise
+    except Exception as exc:  # duckdb.Error subclasses: invalid unicode, I/O
+        msg = str(exc).splitlines()[0][:200]
+        raise ImportFailure(
+            f"文件「{src.name}」无法按 CSV 读取：{msg}。请确认文件是导出工具生成的原始 CSV，"
+            "或在 Excel 中另存为“CSV UTF-8（逗号分隔）”后重新导入。"
+        ) from None
+    finally:
+        if path != src.path:
+            path.unlink(missing_ok=True)
+    # Physical start line of each good record: first data line + lines of the good records before
+    # it + lines of the rejected records before it. A reject sits before a good record when the
+    # good lines preceding the reject (``g``) are at most the good lines preceding the record.
+    first = header_index + 2
+    con.execute("create or replace temp table _csv_rj (g bigint, span bigint)")
+    if rejects:
+        rows, before = [], 0
+        for r in rejects:
+            span = r.raw.count("\n") + 1
+            rows.append((r.line - first - before, span))
+            before += span
+        con.register("_csv_rj_arrow", pa.table({"g": [g for g, _ in rows], "span": [s for _, s in rows]}))
+        try:
+            con.execute("insert into _csv_rj select g, span from _csv_rj_arrow")
+        finally:
+            con.unregister("_csv_rj_arrow")
+    con.execute(
+        """
+        create or replace temp table _csv as
+        with good as (
+            select coalesce(sum(_nl + 1) over (order by _rec rows between unbounded preceding
+                                               and 1 preceding), 0) as _g, *
+            from _csv_raw
+        )
+        select (? + _g + coalesce((select sum(span) from _csv_rj where _csv_rj.g <= good._g), 0))::bigint
+                   as _line,
+               * exclude (_g, _rec, _nl)
+        from good
+        order by _rec
+        """,
+        [first],
+    )
+    con.execute("drop table _csv_raw")
+    return rejects
+
+
+def _lines_at(path: Path, positions: list[int]) -> list[int]:
+    """1-based line numbers of byte offsets (sorted ascending) in a file, streaming."""
+    out: list[int] = []
+    todo = iter(positions)
+    pos = next(todo, None)
+    offset, newlines = 0, 0
+    with open(path, "rb") as fh:
+        while pos is not None:
+            chunk = fh.read(1 << 20)
+            if not chunk:
+                break
+            while pos is not None and pos < offset + len(chunk):
+                out.append(newlines + chunk.count(b"\n", 0, pos - offset) + 1)
+                pos = next(todo, None)
+            newlines += chunk.count(b"\n")
+            offset += len(chunk)
+    while len(out) < len(positions):
+        out.append(newlines + 1)
+    return out
+
+
+def stage_rejects(con: Any, rejects: Sequence[CsvReject], table: str = "stage_messages") -> None:
+    """Stage the records the CSV parser could not read as rejects of ``table``."""
+    with StageWriter(con) as w:
+        add = {"stage_messages": w.message, "stage_people": w.person,
+               "stage_groups": w.group, "stage_members": w.member}[table]
+        for r in rejects:
+            add(line=r.line, reject=r.reason, raw=r.raw)
+
+
+def check_max_rows(con: Any, src: Source, opts: ReadOptions) -> None:
+    """Refuse (never truncate) a file with more rows than ``opts.max_rows``."""
+    n = con.execute("select count(*) from _csv").fetchone()[0]
+    if n > opts.max_rows:
+        raise ImportFailure(
+            f"文件「{src.name}」有 {n} 行，超过单个文件上限 {opts.max_rows} 行。"
+            "请按时间拆成几个文件后分别导入。"
+        )
+
+
+_COPY_SUFFIX = re.compile(r"\s*[\(（]\d+[\)）]$")
+
+
+def group_name_from_file(name: str, strip_suffix: str = "") -> str | None:
+    """The group name a WeChatMsg export carries in its file name (``技术保障工作群_utf8.csv``
+    → ``技术保障工作群``); browser copy suffixes like `` (1)`` are removed too."""
+    stem = Path(name).stem if "." in Path(name).name else Path(name).name
+    stem = _COPY_SUFFIX.sub("", stem.strip())
+    if strip_suffix and stem.endswith(strip_suffix):
+        stem = stem[: -len(strip_suffix)]
+    stem = _COPY_SUFFIX.sub("", stem).strip()
+    return stem or None

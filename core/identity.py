@@ -170,7 +170,7 @@ def resolve(con: Any) -> None:
         finally:
             con.unregister("_map")
             con.unregister("_ent")
-    _write_memberships(con)
+    write_memberships(con)
     con.execute("delete from identity_review")
     if review_rows:
         con.executemany("insert into identity_review values (?, ?, ?, ?)", sorted(set(review_rows)))
@@ -257,7 +257,8 @@ def _write_groups(con: Any) -> None:
     )
 
 
-def _write_memberships(con: Any) -> None:
+def write_memberships(con: Any) -> None:
+    """Rebuild memberships from rosters (and, for groups with no roster, from senders)."""
     con.execute("delete from memberships")
     con.execute(
         """

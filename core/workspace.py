@@ -228,6 +228,7 @@ class Workspace:
         dups = accounts.write_facts(tz)
         identity.resolve(cur)
         msg_dups = self._load_messages(cur, import_id, tz)
+        identity.write_memberships(cur)  # senders of roster-less groups count as members
         self._collect_rejects(cur, import_id, tz)
         rejected = cur.execute("select count(*) from rejects where import_id = ?", [import_id]).fetchone()[0]
         report.rows = int(total)

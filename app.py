@@ -1,0 +1,21 @@
+"""群鉴 QunJian — entry point: page config, shared sidebar, navigation."""
+
+import streamlit as st
+
+from ui.glue import summary, workspace_path
+
+st.set_page_config(page_title="群鉴 · 工作群精简分析", page_icon=":material/forum:", layout="wide")
+
+pages = [
+    st.Page("pages/home.py", title="首页", icon=":material/home:", default=True),
+    st.Page("pages/import.py", title="数据导入", icon=":material/upload_file:"),
+    st.Page("pages/people.py", title="核对人员", icon=":material/badge:"),
+]
+
+with st.sidebar:
+    st.markdown("### 群鉴")
+    st.caption("乡镇工作群精简分析")
+    s = summary()
+    st.caption(f"工作区：{workspace_path().name} · {s['groups']} 个群 · {s['people']} 人 · {s['messages']:,} 条消息")
+
+st.navigation(pages).run()

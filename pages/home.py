@@ -1,0 +1,39 @@
+"""首页: what the workspace holds, and the one-click sample."""
+
+import streamlit as st
+
+from core.importer import load_sample
+from ui.glue import is_empty, summary, workspace
+
+st.title("群鉴 · 工作群精简分析")
+st.write("上传工作群的成员名单和聊天记录，看清每名干部在几个群、每天要看多少条消息、"
+         "多少消息发在下班后、多少是“收到”和鲜花，再生成精简方案。所有数据只保存在本机。")
+
+s = summary()
+cols = st.columns(4)
+cols[0].metric("工作群", s["groups"])
+cols[1].metric("干部", s["people"])
+cols[2].metric("入群人次", s["memberships"])
+cols[3].metric("消息", f"{s['messages']:,}")
+if s["first_message_at"]:
+    st.caption(f"消息时间范围：{s['first_message_at'][:10]} 至 {s['last_message_at'][:10]}")
+
+if is_empty():
+    st.subheader("从这里开始")
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**没有数据？先看看示例**  \n一个虚构的“青石镇”：约 200 名干部、34 个工作群、90 天消息。")
+        if st.button("载入示例数据", type="primary", key="load_sample_home"):
+            bar = st.progress(0.0, text="准备载入…")
+
+            def progress(done: int, total: int, name: str, step: str) -> None:
+                bar.progress(done / max(total, 1), text=f"{done}/{total} {name} {step}")
+
+            reports = load_sample(workspace(), on_progress=progress)
+            bad = [r for r in reports if r.errors]
+            if bad:
+                st.error("；".join(e for r in bad for e in r.errors))
+            st.rerun()
+    with right:
+        st.markdown("**导入自己的数据**  \n支持微信（留痕、PyWxDump）、QQ、企业微信导出，钉钉和手工名单用模板。")
+        st.page_link("pages/import.py", label="前往数据导入", icon=":material/upload_file:")

@@ -33,6 +33,7 @@ class _Acct:
     key: str
     platform: str | None
     names: list[tuple[int, str, str]] = field(default_factory=list)  # (rank, raw, norm)
+    seen_on: set[str] = field(default_factory=set)                    # platforms of the files
 
     @property
     def is_name(self) -> bool:
@@ -54,7 +55,7 @@ def _load(con: Any, kind: str) -> dict[int, _Acct]:
     }
     rows = con.execute(
         """
-        select n.account_id, n.rank, n.name, n.norm, count(*) as seen
+        select n.account_id, n.rank, n.name, n.norm, count(*) as seen, list(distinct n.platform) as platforms
         from account_names n join accounts a on a.id = n.account_id
         where a.kind = ?
         group by all
@@ -62,8 +63,9 @@ def _load(con: Any, kind: str) -> dict[int, _Acct]:
         """,
         [kind],
     ).fetchall()
-    for account_id, rank, name, norm, _seen in rows:
+    for account_id, rank, name, norm, _seen, platforms in rows:
         accts[account_id].names.append((rank, name, norm))
+        accts[account_id].seen_on.update(p for p in platforms if p)
     return accts
 
 
@@ -98,7 +100,11 @@ def _link(accts: dict[int, _Acct]) -> tuple[dict[int, str], list[tuple[str, str,
         for rank, _raw, norm in a.names:
             if rank == HANDLE_RANK or norm not in name_entities:
                 continue
-            if len(claims[norm]) > 1:
+            rivals = claims[norm]
+            same_platform = [o for o in rivals if accts[o].platform in name_entities[norm].seen_on]
+            # Several ids claim the name: the one on the platform the name was seen on may still
+            # take it (a WeChat file's 王小明 is the wxid's, not the WeCom userid's).
+            if len(rivals) > 1 and not (len(same_platform) == 1 and same_platform[0] == a.id):
                 contested.add(norm)
             else:
                 candidates[norm] = min(rank, candidates.get(norm, rank))

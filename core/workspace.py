@@ -276,8 +276,9 @@ class Workspace:
             "ack": patterns["ack"], "photo": patterns["photo"], "assignment": patterns["assignment"],
             "offtopic": patterns["offtopic"],
         })
-        # Duplicates: the same platform message id, or the same group, sender, second, kind and
-        # text as a message already stored (two people exported the same group).
+        # Duplicates: the same platform message id, or the same group, sender, second and kind (and
+        # text, for plain text) as a message already stored (two people exported the same group).
+        # Only plain text is compared by content: exporters write quotes, links and media differently.
         cur.execute(
             """
             create or replace temp table _dup as
@@ -285,7 +286,7 @@ class Workspace:
             old as (
                 select m.msg_id,
                        hash(g.group_id, coalesce(p.person_id, -1), epoch(m.sent_at)::bigint, m.kind,
-                            case when m.kind in ('text', 'quote') then coalesce(m.norm_hash, 0) else 0 end) as ckey
+                            case when m.kind = 'text' then coalesce(m.norm_hash, 0) else 0 end) as ckey
                 from messages m
                 join group_map g on g.account_id = m.group_account_id
                 left join person_map p on p.account_id = m.sender_account_id, bounds
@@ -295,7 +296,7 @@ class Workspace:
             select k.rid,
                    (k.msg_id is not null and k.msg_id in (select msg_id from old where msg_id is not null))
                    or hash(k.group_id, coalesce(k.person_id, -1), epoch(k.sent_at)::bigint, k.kind,
-                           case when k.kind in ('text', 'quote') then coalesce(k.norm_hash, 0) else 0 end)
+                           case when k.kind = 'text' then coalesce(k.norm_hash, 0) else 0 end)
                       in (select ckey from old)
                    or (k.msg_id is not null
                        and row_number() over (partition by k.msg_id order by k.rid) > 1) as is_dup
@@ -450,7 +451,8 @@ class _AccountRegistry:
         self.cur.execute("insert into accounts values (?, ?, ?, ?)", [new_id, kind, key, platform])
         return new_id
 
-    def _names(self, account_id: int, names: Iterable[tuple[str | None, int, str | None]], group: bool) -> None:
+    def _names(self, account_id: int, names: Iterable[tuple[str | None, int, str | None]], group: bool,
+               platform: str | None) -> None:
         for raw, rank, unit in names:
             if raw is None or not raw.strip():
                 continue
@@ -460,7 +462,7 @@ class _AccountRegistry:
                 norm, hint = split_name(raw)
                 if rank == identity.HANDLE_RANK:
                     norm, hint = raw.strip().lower(), None
-            self._seen.add((account_id, raw.strip(), norm, unit or hint, rank))
+            self._seen.add((account_id, raw.strip(), norm, unit or hint, rank, platform))
 
     def person(self, platform: str, pid: str | None, name: str | None, alias: str | None = None,
                unit: str | None = None, name_rank: int = 1, aliases: Iterable[str] = ()) -> int | None:
@@ -476,21 +478,21 @@ class _AccountRegistry:
         names = [(name, name_rank, unit), (alias, 2, None)] + [(a, 2, None) for a in aliases]
         if pid and key.startswith("name:"):
             names.append((pid, identity.HANDLE_RANK, None))
-        self._names(account_id, names, group=False)
+        self._names(account_id, names, group=False, platform=platform)
         return account_id
 
     def group(self, platform: str, gkey: str | None, gname: str | None, rank: int) -> int:
         gkey = (gkey or "").strip() or None
         key = f"{platform}:{gkey}" if gkey else f"name:{normalise_group_name(gname)}"
         account_id = self._account("group", key, platform if gkey else None)
-        self._names(account_id, [(gname, rank, None)], group=True)
+        self._names(account_id, [(gname, rank, None)], group=True, platform=platform)
         return account_id
 
     def register_stage(self) -> None:
         """Create accounts for every identity in the stage tables and the TEMP lookup tables
         ``_pacct`` / ``_gacct`` that map staged values to account ids."""
         cur = self.cur
-        self._seen: set[tuple[int, str, str, str | None, int]] = set()
+        self._seen: set[tuple[int, str, str, str | None, int, str | None]] = set()
         pacct: dict[tuple[str, str, str, str], int | None] = {}
         gacct: dict[tuple[str, str, str], int] = {}
 
@@ -509,7 +511,8 @@ class _AccountRegistry:
             "select distinct platform, group_key, group_name from stage_groups where reject is null").fetchall():
             g(platform, gkey, gname, 0)
         for platform, sid, sname, salias in cur.execute(
-            "select distinct platform, sender_id, sender_name, sender_alias from stage_messages where reject is null"
+            """select distinct platform, sender_id, sender_name, sender_alias from stage_messages
+               where reject is null and not (kind in ('system', 'recall') and sender_id is null)"""
         ).fetchall():
             pacct[(platform, sid or "", sname or "", salias or "")] = self.person(platform, sid, sname, salias)
         for platform, mid, mname, malias, unit in cur.execute(
@@ -527,9 +530,8 @@ class _AccountRegistry:
             pacct[(platform, pid or "", name or "", "")] = self.person(
                 platform, pid, name, name_rank=0, aliases=[a for a in (aliases or []) if a])
         if self._seen:
-            cur.executemany("insert into account_names values (?, ?, ?, ?, ?, ?)",
-                            [(self.import_id, a, raw, norm, unit, rank) for a, raw, norm, unit, rank in sorted(
-                                self._seen, key=lambda t: (t[0], t[4], t[1]))])
+            cur.executemany("insert into account_names values (?, ?, ?, ?, ?, ?, ?)",
+                            [(self.import_id, *row) for row in sorted(self._seen, key=lambda t: (t[0], t[4], t[1]))])
         cur.execute("create or replace temp table _pacct (platform varchar, pid varchar, pname varchar, "
                     "palias varchar, account_id integer)")
         cur.execute("create or replace temp table _gacct (platform varchar, gkey varchar, gname varchar, "

@@ -42,14 +42,15 @@ create table if not exists accounts (
 );
 
 -- Names an account was seen under (rank 0: directory/contacts remark, 1: roster or sender name,
--- 2: nickname/alias), with the unit hint the name carried (党建办-王小明).
+-- 2: nickname/alias, 3: handle), with the unit hint the name carried (党建办-王小明).
 create table if not exists account_names (
     import_id  integer not null,
     account_id integer not null,
     name       varchar not null,
     norm       varchar not null,
     unit_hint  varchar,
-    rank       integer not null
+    rank       integer not null,
+    platform   varchar                  -- platform of the file the name was seen in
 );
 
 create table if not exists person_facts (

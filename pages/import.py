@@ -77,7 +77,7 @@ if reports:
         st.error(f"{len(failed)} 个文件未能导入（这些文件一条也没有导入），原因见下表“结果”列。")
     if len(failed) < len(reports):
         st.success(f"{len(reports) - len(failed)} 个文件已导入，新增 {total_new:,} 行。")
-    st.dataframe(_report_rows(reports), hide_index=True, use_container_width=True)
+    st.table(_report_rows(reports))
 
 st.subheader("导入记录")
 history = imports()

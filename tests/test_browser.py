@@ -1,0 +1,101 @@
+"""Real browser: Debian's headless Chromium driven by Playwright against `streamlit run`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    assert Path(CHROMIUM).exists(), "Debian's chromium is required (.ci/run installs it)"
+    port = _free_port()
+    env = dict(os.environ, QUNJIAN_WORKSPACE=str(tmp_path_factory.mktemp("ws") / "browser.duckdb"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start within 60 s")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic"])
+        yield b
+        b.close()
+
+
+def _shot(page: object, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_upload_files_and_read_the_counts(server: str, browser: object, tmp_path: Path) -> None:
+    shared = ROOT.parent / "shared" / "formats"
+    files = [shared / "wechatmsg-v2" / "技术保障工作群.csv", shared / "qq-txt" / "全部消息记录.txt",
+             shared / "wecom" / "wecom_archive_sample.jsonl"]
+    junk = tmp_path / "照片.txt"
+    junk.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    page = browser.new_page(viewport={"width": 1366, "height": 768})  # type: ignore[attr-defined]
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(server)
+    page.get_by_role("link", name="数据导入").first.click()
+    page.get_by_text("选择或拖入文件").wait_for(timeout=30_000)
+    page.locator("input[type=file]").set_input_files([str(f) for f in files] + [str(junk)])
+    page.get_by_role("button", name="开始导入").click()
+    page.get_by_text("本次导入结果").wait_for(timeout=60_000)
+    table = page.locator("table").first
+    rows = {r.locator("td").nth(0).inner_text(): [c.inner_text() for c in r.locator("td").all()]
+            for r in table.locator("tbody tr").all()}
+    _shot(page, "import_results")
+    # columns: 文件 格式 内容 读取行数 新增 已存在 拒绝 结果
+    assert rows["技术保障工作群.csv"][1:7] == ["留痕 WeChatMsg v2 CSV", "聊天记录", "12", "12", "0", "0"]
+    assert rows["全部消息记录.txt"][1:7] == ["QQ 消息管理器 TXT", "聊天记录", "5", "5", "0", "0"]
+    assert rows["wecom_archive_sample.jsonl"][3:7] == ["9", "6", "0", "3"]
+    assert rows["照片.txt"][1] == "无法识别"
+    assert "二进制" in rows["照片.txt"][7]
+    assert page.get_by_text("1 个文件未能导入").is_visible()
+    # Nothing but the local server was contacted.
+    assert requests and all(u.startswith(server) or u.startswith("data:") or u.startswith("blob:") for u in requests)
+    page.close()

@@ -126,7 +126,6 @@ def stage_pywxdump(con: Any, names: list[str], text_expr: str, no_sender: list[s
                case when kind0 = 'system' and body like ? then 'recall' else kind0 end,
                type_raw, body
         from typed
-        order by _line
         """,
         [no_sender, RECALL_TEXT],
     )

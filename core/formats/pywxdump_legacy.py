@@ -42,7 +42,7 @@ def read(src: Source, con: Any, opts: ReadOptions) -> ReadResult:
     stage_pywxdump(con, names, text, no_sender=NO_SENDER + [SELF])
     warnings = []
     own = con.execute(f"select count(*) from _csv where trim({column_expr(names, 'talker')}) = ?",
-                      [SELF]).fetchone()[0]
+                      [SELF]).fetchall()[0][0]
     if own:
         warnings.append(
             f"文件「{src.name}」中有 {own} 条导出者本人发的消息（发送人记为“{SELF}”）。这一版 PyWxDump "

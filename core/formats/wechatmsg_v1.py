@@ -148,7 +148,6 @@ def read(src: Source, con: Any, opts: ReadOptions) -> ReadResult:
                         marker || coalesce(nullif(regexp_extract(content, '<title>(.*?)</title>', 1), ''), '')
                     else content end
         from mapped
-        order by _line
         """,
         [RECALL_TEXT],
     )
@@ -248,20 +247,25 @@ def load_csv_lines(con: Any, src: Source, sample: Sample, opts: ReadOptions, hea
     try:
         con.execute("drop table if exists _csv_reject_errors")
         con.execute("drop table if exists _csv_reject_scans")
+        # One pass: parse, count line breaks inside each record (_nl) and number the physical
+        # start lines as if no record were rejected (order of the scan = order of the file, as
+        # row_number() over () relies on too). Rejected records are accounted for below.
         con.execute(
             """
-            create or replace temp table _csv_raw as
-            select
-                row_number() over () as _rec,
-                list_sum(list_transform(list_value(*columns(*)),
-                    lambda x: coalesce(length(x) - length(replace(x, chr(10), '')), 0))) as _nl,
-                *
-            from read_csv(?, header = true, skip = ?, columns = ?, delim = ',', quote = '"',
-                          escape = '"', strict_mode = true, store_rejects = true,
-                          rejects_table = '_csv_reject_errors', rejects_scan = '_csv_reject_scans',
-                          auto_detect = false, null_padding = false, max_line_size = 33554432)
+            create or replace temp table _csv as
+            select (? + sum(_nl + 1) over (rows between unbounded preceding and current row) - _nl - 1)::bigint
+                       as _line,
+                   * exclude (_nl)
+            from (
+                select coalesce(strlen(concat_ws('', *columns(*)))
+                                - strlen(replace(concat_ws('', *columns(*)), chr(10), '')), 0) as _nl, *
+                from read_csv(?, header = true, skip = ?, columns = ?, delim = ',', quote = '"',
+                              escape = '"', strict_mode = true, store_rejects = true,
+                              rejects_table = '_csv_reject_errors', rejects_scan = '_csv_reject_scans',
+                              auto_detect = false, null_padding = false, max_line_size = 33554432)
+            )
             """,
-            [str(path), header_index, {n: "VARCHAR" for n in names}],
+            [header_index + 2, str(path), header_index, {n: "VARCHAR" for n in names}],
         )
         found = con.execute(
             """
@@ -285,40 +289,33 @@ def load_csv_lines(con: Any, src: Source, sample: Sample, opts: ReadOptions, hea
     finally:
         if path != src.path:
             path.unlink(missing_ok=True)
-    # Physical start line of each good record: first data line + lines of the good records before
-    # it + lines of the rejected records before it. A reject sits before a good record when the
-    # good lines preceding the reject (``g``) are at most the good lines preceding the record.
-    first = header_index + 2
-    con.execute("create or replace temp table _csv_rj (g bigint, span bigint)")
     if rejects:
-        rows, before = [], 0
-        for r in rejects:
-            span = r.raw.count("\n") + 1
-            rows.append((r.line - first - before, span))
-            before += span
-        con.register("_csv_rj_arrow", pa.table({"g": [g for g, _ in rows], "span": [s for _, s in rows]}))
-        try:
-            con.execute("insert into _csv_rj select g, span from _csv_rj_arrow")
-        finally:
-            con.unregister("_csv_rj_arrow")
-    con.execute(
-        """
-        create or replace temp table _csv as
-        with good as (
-            select coalesce(sum(_nl + 1) over (order by _rec rows between unbounded preceding
-                                               and 1 preceding), 0) as _g, *
-            from _csv_raw
-        )
-        select (? + _g + coalesce((select sum(span) from _csv_rj where _csv_rj.g <= good._g), 0))::bigint
-                   as _line,
-               * exclude (_g, _rec, _nl)
-        from good
-        order by _rec
-        """,
-        [first],
-    )
-    con.execute("drop table _csv_raw")
+        _shift_after_rejects(con, rejects, header_index + 2)
     return rejects
+
+
+def _shift_after_rejects(con: Any, rejects: Sequence[CsvReject], first: int) -> None:
+    """Move the lines of good records down by the lines of the rejected records before them.
+
+    A good record's provisional ``_line`` is ``first + g`` where ``g`` counts only good lines
+    before it; a reject lies before it when the good lines before the reject are at most ``g``.
+    """
+    rows, before = [], 0
+    for r in rejects:
+        span = r.raw.count("\n") + 1
+        rows.append((r.line - first - before, span))
+        before += span
+    con.register("_csv_rj", pa.table({"g": [g for g, _ in rows], "span": [s for _, s in rows]}))
+    try:
+        con.execute(
+            """
+            update _csv
+            set _line = _line + coalesce((select sum(span) from _csv_rj where g <= _csv._line - ?), 0)
+            """,
+            [first],
+        )
+    finally:
+        con.unregister("_csv_rj")
 
 
 def _lines_at(path: Path, positions: list[int]) -> list[int]:
@@ -353,7 +350,7 @@ def stage_rejects(con: Any, rejects: Sequence[CsvReject], table: str = "stage_me
 
 def check_max_rows(con: Any, src: Source, opts: ReadOptions) -> None:
     """Refuse (never truncate) a file with more rows than ``opts.max_rows``."""
-    n = con.execute("select count(*) from _csv").fetchone()[0]
+    n = con.execute("select count(*) from _csv").fetchall()[0][0]
     if n > opts.max_rows:
         raise ImportFailure(
             f"文件「{src.name}」有 {n} 行，超过单个文件上限 {opts.max_rows} 行。"

@@ -87,7 +87,6 @@ def read(src: Source, con: Any, opts: ReadOptions) -> ReadResult:
                {c['类型']},
                {c['内容']}
         from _csv left join _v2_types m on m.name = trim({c['类型']})
-        order by _line
         """,
         [RECALL_TEXT],
     )
@@ -96,7 +95,7 @@ def read(src: Source, con: Any, opts: ReadOptions) -> ReadResult:
         f"""select count(*) from _csv
             where nullif(trim({c['消息ID']}), '') is not null
               and not regexp_full_match(trim({c['消息ID']}), '\\d+')"""
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if bad_ids:
         warnings.append(
             f"文件「{src.name}」有 {bad_ids} 行的消息ID 不是纯数字（常见于用 Excel 打开后另存，长数字被改成了"

@@ -110,9 +110,13 @@ def read(src: Source, con: Any, opts: ReadOptions) -> ReadResult:
                                     sent_utc_ms, kind, raw_type, text)
         with src as (
             select _line,
-                   try_cast(trim({c['Type']}) as hugeint) as t_raw,
-                   try_cast(trim({c['SubType']}) as bigint) as s_raw,
-                   try_cast(trim({c['CreateTime']}) as bigint) as ct,
+                   case when regexp_full_match(trim({c['Type']}), '[0-9]{{1,20}}')
+                        then trim({c['Type']})::hugeint end as t_raw,
+                   case when regexp_full_match(trim({c['SubType']}), '[0-9]{{1,18}}')
+                        then trim({c['SubType']})::bigint end as s_raw,
+                   -- digits only: '1.7153E+09' (an Excel re-save) would cast to a rounded epoch
+                   case when regexp_full_match(trim({c['CreateTime']}), '[0-9]{{1,13}}')
+                        then trim({c['CreateTime']})::bigint end as ct,
                    {c['Type']} as type_txt, {c['SubType']} as sub_txt,
                    {c['StrContent']} as content, {c['StrTime']} as str_time,
                    nullif(trim({c['Remark']}), '') as remark,

@@ -37,8 +37,14 @@ def read(src: Source, con: Any, opts: ReadOptions) -> ReadResult:
     rejects = load_csv_lines(con, src, sample, opts, header_index, names)
     check_max_rows(con, src, opts)
     content = column_expr(names, "content")
+    # JSON as written by PyWxDump; else the same with raw line breaks escaped (hand-edited or
+    # re-saved files put them inside strings); else the content as it is.
+    escaped = f"replace(replace({content}, chr(13), '\\r'), chr(10), '\\n')"
     text = (f"case when json_valid({content}) and json_type({content}) = 'OBJECT' "
-            f"then coalesce(json_extract_string({content}, '$.msg'), {content}) else {content} end")
+            f"then coalesce(json_extract_string({content}, '$.msg'), {content}) "
+            f"when json_valid({escaped}) and json_type({escaped}) = 'OBJECT' "
+            f"then coalesce(json_extract_string({escaped}, '$.msg'), {content}) "
+            f"else {content} end")
     stage_pywxdump(con, names, text, no_sender=NO_SENDER + [SELF])
     warnings = []
     own = con.execute(f"select count(*) from _csv where trim({column_expr(names, 'talker')}) = ?",

@@ -25,7 +25,9 @@ SELF = "我"
 
 def detect(sample: Sample) -> float:
     """0.95 for the exact ≤ 3.0 header (0.9 under title rows or reordered), else 0."""
-    if header_score(sample, ["msg", "src"] + COLUMNS):   # has 3.1 columns too: not this version
+    if header_score(sample, ["msg", "src", "content"]) >= 0.9:   # 3.1 columns beside content: ambiguous
+        return 0.0
+    if header_score(sample, ["msg", "src", "type_name"]) >= 0.9:   # the 3.1 layout
         return 0.0
     return header_score(sample, COLUMNS)
 

@@ -180,10 +180,13 @@ def _cells(line: str) -> list[str]:
 
 def header_score(sample: Sample, expected: Sequence[str], max_scan: int = 30) -> float:
     """0.95 when the first non-empty line is exactly ``expected``; 0.9 when a line within the
-    first ``max_scan`` holds all of ``expected`` (title rows above, reordered or extra columns)."""
+    first ``max_scan`` holds all of ``expected`` (title rows above, reordered or extra columns);
+    0.6 when one holds at least three quarters of them (a damaged header: the reader then names
+    the missing columns instead of the file going unrecognised); else 0."""
     if sample.encoding is None or not sample.text:
         return 0.0
     want = set(expected)
+    partial = 0.0
     for idx, line in enumerate(sample.lines[:max_scan]):
         if not line.strip():
             continue
@@ -192,7 +195,9 @@ def header_score(sample: Sample, expected: Sequence[str], max_scan: int = 30) ->
             return 0.95 if idx == 0 or not any(l.strip() for l in sample.lines[:idx]) else 0.9
         if want <= set(names):
             return 0.9
-    return 0.0
+        if len(want & set(names)) * 4 >= len(want) * 3:
+            partial = 0.6
+    return partial
 
 
 def locate_header(src: Source, sample: Sample, expected: Sequence[str], required: Sequence[str],

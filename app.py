@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from ui.glue import summary, workspace_path
+from ui.glue import ICON, summary, workspace_path
 
-st.set_page_config(page_title="群鉴 · 工作群精简分析", page_icon=":material/forum:", layout="wide")
+# A local icon: a :material/…: page icon would make the browser fetch it from a font CDN.
+st.set_page_config(page_title="群鉴 · 工作群精简分析", page_icon=str(ICON), layout="wide")
 
 pages = [
     st.Page("pages/home.py", title="首页", icon=":material/home:", default=True),

@@ -16,6 +16,7 @@ import streamlit as st
 from core.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
+ICON = Path(__file__).with_name("icon.png")
 
 
 def workspace_path() -> Path:

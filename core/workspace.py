@@ -193,10 +193,10 @@ class Workspace:
 
     def _load(self, cur: duckdb.DuckDBPyConnection, src: Source, report: ImportReport, result: ReadResult,
               group_name: str | None, settings: Settings) -> None:
-        import_id = cur.execute("select nextval('seq_import')").fetchone()[0]
+        import_id = cur.execute("select nextval('seq_import')").fetchall()[0][0]
         report.import_id = import_id
         tz = settings.timezone
-        total = sum(cur.execute(f"select count(*) from {t}").fetchone()[0]
+        total = sum(cur.execute(f"select count(*) from {t}").fetchall()[0][0]
                     for t in ("stage_messages", "stage_members", "stage_groups", "stage_people"))
         if total > LIMITS.max_rows_per_file:
             raise ImportFailure(
@@ -230,7 +230,7 @@ class Workspace:
         msg_dups = self._load_messages(cur, import_id, tz)
         identity.write_memberships(cur)  # senders of roster-less groups count as members
         self._collect_rejects(cur, import_id, tz)
-        rejected = cur.execute("select count(*) from rejects where import_id = ?", [import_id]).fetchone()[0]
+        rejected = cur.execute("select count(*) from rejects where import_id = ?", [import_id]).fetchall()[0][0]
         report.rows = int(total)
         report.rejected = int(rejected)
         report.duplicates = int(dups + msg_dups)
@@ -315,7 +315,7 @@ class Workspace:
             """,
             [import_id, tz],
         )
-        return cur.execute("select count(*) from _dup where is_dup").fetchone()[0]
+        return cur.execute("select count(*) from _dup where is_dup").fetchall()[0][0]
 
     def _collect_rejects(self, cur: duckdb.DuckDBPyConnection, import_id: int, tz: str) -> None:
         for table in ("stage_messages", "stage_members", "stage_groups", "stage_people"):
@@ -346,7 +346,7 @@ class Workspace:
             cur = self.cursor()
             try:
                 cur.execute("begin")
-                found = cur.execute("select count(*) from imports where id = ?", [import_id]).fetchone()[0]
+                found = cur.execute("select count(*) from imports where id = ?", [import_id]).fetchall()[0][0]
                 if found:
                     for table in ("messages", "member_facts", "person_facts", "group_facts", "account_names",
                                   "rejects", "imports"):
@@ -444,10 +444,10 @@ class _AccountRegistry:
         self.handles = handles  # template directory: 账号 is a handle of the named person
 
     def _account(self, kind: str, key: str, platform: str | None) -> int:
-        row = self.cur.execute("select id from accounts where kind = ? and key = ?", [kind, key]).fetchone()
-        if row:
-            return row[0]
-        new_id = self.cur.execute("select nextval('seq_account')").fetchone()[0]
+        rows = self.cur.execute("select id from accounts where kind = ? and key = ?", [kind, key]).fetchall()
+        if rows:
+            return rows[0][0]
+        new_id = self.cur.execute("select nextval('seq_account')").fetchall()[0][0]
         self.cur.execute("insert into accounts values (?, ?, ?, ?)", [new_id, kind, key, platform])
         return new_id
 
@@ -544,9 +544,6 @@ class _AccountRegistry:
     def write_facts(self, tz: str) -> int:
         """Store roster, group-list and directory facts; return how many were already known."""
         cur = self.cur
-        before = cur.execute(
-            "select (select count(*) from member_facts), (select count(*) from group_facts), "
-            "(select count(*) from person_facts)").fetchone()
         cur.execute(
             f"""
             create or replace temp table _mf as
@@ -565,7 +562,7 @@ class _AccountRegistry:
         )
         dup_members = cur.execute(
             "select count(*) from _mf where exists (select 1 from member_facts f "
-            "where f.group_account_id = _mf.g and f.person_account_id = _mf.p)").fetchone()[0]
+            "where f.group_account_id = _mf.g and f.person_account_id = _mf.p)").fetchall()[0][0]
         cur.execute("insert into member_facts select ?, line, g, p, role, joined_at, unit, position from _mf",
                     [self.import_id])
         cur.execute(
@@ -598,7 +595,7 @@ class _AccountRegistry:
             """select count(*) from _gf where exists (select 1 from group_facts f where f.account_id = _gf.g
                and f.owner_account_id is not distinct from _gf.owner and f.unit is not distinct from _gf.unit
                and f.category is not distinct from _gf.category and f.emergency is not distinct from _gf.emergency
-               and f.notes is not distinct from _gf.notes)""").fetchone()[0]
+               and f.notes is not distinct from _gf.notes)""").fetchall()[0][0]
         cur.execute("insert into group_facts select ?, line, g, platform, owner, unit, category, emergency, "
                     "created_at, notes from _gf", [self.import_id])
         cur.execute(
@@ -615,7 +612,7 @@ class _AccountRegistry:
         dup_people = cur.execute(
             """select count(*) from _pf where exists (select 1 from person_facts f where f.account_id = _pf.p
                and f.unit is not distinct from _pf.unit and f.position is not distinct from _pf.position
-               and f.is_leader is not distinct from _pf.is_leader)""").fetchone()[0]
+               and f.is_leader is not distinct from _pf.is_leader)""").fetchall()[0][0]
         cur.execute("insert into person_facts select ?, line, p, unit, position, is_leader from _pf", [self.import_id])
         cur.execute(
             """
@@ -627,7 +624,6 @@ class _AccountRegistry:
             """,
             [self.import_id],
         )
-        del before
         return int(dup_members + dup_groups + dup_people)
 
 

@@ -458,8 +458,7 @@ def build_groups(town: Town, seed: int, start: dt.date) -> list[Group]:
     add("env2", "人居环境整治推进群", env_b, L["vm_build"], msg_format="wechatmsg_v2", roster="tmpl_xlsx",
         rate=1.5, profile="task", topics=("农村人居环境整治", "村庄清洁行动", "积分超市"), category="专项",
         unit="自然资源和规划建设办公室", unit_nick=0.6, created=d(2024, 3, 5))
-    insp = [L["vm_build"], O["gjb"][0], O["gjb"][3], L["jiwei"], O["jw"][1]] + some(
-        [p for p in env_a if p in secs], 3)
+    insp = [L["vm_build"], L["mayor"], O["gjb"][0], O["gjb"][3]] + some([p for p in env_a if p in secs], 4)
     add("env_insp", "人居环境督查小组", insp, O["gjb"][3], msg_format="wechatmsg_v2", roster="tmpl_xlsx",
         rate=1.5, profile="task", topics=("人居环境督查", "整改销号"), category="临时",
         unit="自然资源和规划建设办公室", created=d(2025, 10, 9))
@@ -515,6 +514,10 @@ def build_groups(town: Town, seed: int, start: dt.date) -> list[Group]:
                 unit_nick=0.1, created=d(2019 + i % 5, 1 + i, 10 + i))
         if fmt == "qq_txt":
             g.platform_id = str(rng.randint(600_000_000, 999_999_999))
+            # one member is shown with a mail address instead of a QQ number (classic QQ does that)
+            mailer = V[vkey][3]
+            mailer.qq = f"{mailer.pinyin[0]}{mailer.pinyin[1]}_qs@163.com"
+            g.notes = "QQ群"
     # finished project groups (silent for more than 30 days at the end)
     add("census", "经济普查入户登记群", O["jfb"][:4] + clerks + some(grid, 8), O["jfb"][0],
         msg_format="wechatmsg_v2", roster="tmpl_xlsx", rate=5, profile="task",
@@ -719,6 +722,8 @@ class Planted:
         "farmland": (dt.datetime(2026, 4, 10, 15, 45), "项目已通过县级验收，资料已归档，感谢各位！"),
     }
     LATE_INVITE = ("census", dt.datetime(2026, 5, 12, 10, 3))   # a system message long after the end
+    INVITES = [("gov", dt.datetime(2026, 3, 16, 9, 5)), ("gov", dt.datetime(2026, 4, 13, 8, 47)),
+               ("env2", dt.datetime(2026, 3, 5, 15, 2))]
 
 
 def _poisson(rng: random.Random, lam: float) -> int:
@@ -1032,6 +1037,9 @@ class GroupSim:
                     s += rng.randint(10, 90)
                     out.append(Msg(t + dt.timedelta(seconds=s), p, "text",
                                    rng.choice(("辛苦了！", "[强][强]", "[抱拳]", "大家辛苦了"))))
+        for key, t in Planted.INVITES:
+            if key == g.key and t.date() == day:
+                self.invite(t, out)
         key, t = Planted.LATE_INVITE
         if key == g.key and t.date() == day:
             self.invite(t, out)
@@ -1647,12 +1655,7 @@ def generate(out_dir: Path, seed: int = DEFAULT_SEED, days: int = 90, start: dt.
     contact_people: dict[int, Person] = {}
     spoke_pwd: dict[str, Person] = {}
     chat_dir = out_dir / "聊天记录"
-    qq_email_pid = None
-    qq = [g for g in groups if g.msg_format == "qq_txt"]
-    if qq:
-        qq_email_pid = qq[0].members[3].pid
-        town.people[qq_email_pid - 1].qq = f"{town.people[qq_email_pid - 1].pinyin[0]}" \
-                                           f"{town.people[qq_email_pid - 1].pinyin[1]}_qs@163.com"
+    qq_email_pid = next((p.pid for p in town.people if "@" in p.qq), None)
     for g in groups:
         if g.msg_format is None:
             continue

@@ -279,28 +279,58 @@ class Workspace:
         # Duplicates: the same platform message id, or the same group, sender, second and kind (and
         # text, for plain text) as a message already stored (two people exported the same group).
         # Only plain text is compared by content: exporters write quotes, links and media differently.
+        # Content key: group, sender, second and kind class (plus the text, for plain text).
+        # Kinds are compared by class because exporters disagree: PyWxDump calls a red packet
+        # 未知 (other) where WeChatMsg knows it.
+        ckey = """hash({g}, coalesce({p}, -1), epoch({t})::bigint,
+                       case when {k} = 'text' then 'text' when {k} in ('system', 'recall') then 'system'
+                            else 'media' end,
+                       case when {k} = 'text' then coalesce({h}, 0) else 0 end)"""
         cur.execute(
+            f"""
+            create or replace temp table _old as
+            with bounds as (select min(sent_at) as lo, max(sent_at) as hi from _keyed)
+            select m.rowid as mrow, m.kind, m.msg_id,
+                   {ckey.format(g='g.group_id', p='p.person_id', t='m.sent_at', k='m.kind', h='m.norm_hash')} as ckey
+            from messages m
+            join group_map g on g.account_id = m.group_account_id
+            left join person_map p on p.account_id = m.sender_account_id, bounds
+            where m.sent_at between bounds.lo and bounds.hi
+              and g.group_id in (select distinct group_id from _keyed)
+            union all
+            -- Platform message ids are global: match them whatever group they were filed under
+            -- (a PyWxDump '…@chatroom' file may be linked to its named group only later).
+            select m.rowid, m.kind, m.msg_id, null
+            from messages m
+            where m.msg_id in (select msg_id from _keyed where msg_id is not null)
             """
+        )
+        cur.execute(
+            f"""
             create or replace temp table _dup as
-            with bounds as (select min(sent_at) as lo, max(sent_at) as hi from _keyed),
-            old as (
-                select m.msg_id,
-                       hash(g.group_id, coalesce(p.person_id, -1), epoch(m.sent_at)::bigint, m.kind,
-                            case when m.kind = 'text' then coalesce(m.norm_hash, 0) else 0 end) as ckey
-                from messages m
-                join group_map g on g.account_id = m.group_account_id
-                left join person_map p on p.account_id = m.sender_account_id, bounds
-                where m.sent_at between bounds.lo and bounds.hi
-                  and g.group_id in (select distinct group_id from _keyed)
-            )
             select k.rid,
-                   (k.msg_id is not null and k.msg_id in (select msg_id from old where msg_id is not null))
-                   or hash(k.group_id, coalesce(k.person_id, -1), epoch(k.sent_at)::bigint, k.kind,
-                           case when k.kind = 'text' then coalesce(k.norm_hash, 0) else 0 end)
-                      in (select ckey from old)
+                   {ckey.format(g='k.group_id', p='k.person_id', t='k.sent_at', k='k.kind', h='k.norm_hash')} as ckey,
+                   (k.msg_id is not null and k.msg_id in (select msg_id from _old where msg_id is not null))
+                   or ckey in (select ckey from _old where ckey is not null)
                    or (k.msg_id is not null
                        and row_number() over (partition by k.msg_id order by k.rid) > 1) as is_dup
             from _keyed k
+            """
+        )
+        # A duplicate that knows more than the stored copy (red_packet vs other) improves it, so
+        # the result does not depend on which export came first.
+        cur.execute(
+            """
+            update messages set kind = u.kind, raw_type = u.raw_type, text = u.text, category = u.category,
+                                norm_hash = u.norm_hash, norm_len = u.norm_len
+            from (
+                select distinct on (o.mrow) o.mrow, k.kind, k.raw_type, k.text, k.category, k.norm_hash, k.norm_len
+                from _keyed k join _dup d on d.rid = k.rid
+                join _old o on (o.ckey = d.ckey or (k.msg_id is not null and o.msg_id = k.msg_id))
+                where d.is_dup and o.kind = 'other' and k.kind <> 'other'
+                order by o.mrow, k.rid
+            ) u
+            where messages.rowid = u.mrow
             """
         )
         cur.execute(

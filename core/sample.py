@@ -1112,7 +1112,7 @@ def _excel_time(ts: dt.datetime | dt.date) -> str:
 
 
 def _md5ish(rng: random.Random) -> str:
-    return "".join(rng.choice("0123456789abcdef") for _ in range(32))
+    return f"{rng.getrandbits(128):032x}"
 
 
 V2_TYPES = {"text": "文本", "image": "图片", "voice": "语音", "video": "视频", "sticker": "表情包", "file": "文件",

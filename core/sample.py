@@ -221,6 +221,13 @@ class Town:
             for i, p in enumerate(staff):
                 p.young = i >= 2 and rng.random() < 0.6
         self.by_name = {p.name: p for p in self.people}
+        # WeChat nicknames are not shared between people and never equal someone else's name, so
+        # every clash the identity page shows is a real one (name variants), not generator noise.
+        taken: set[str] = set()
+        for p in self.people:
+            if p.nickname in taken or (p.nickname in self.by_name and p.nickname != p.name):
+                p.nickname = p.name
+            taken.add(p.nickname)
 
     # -- construction helpers ----------------------------------------------------------------
     def _new_name(self) -> tuple[str, tuple[str, str], int]:

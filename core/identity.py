@@ -77,11 +77,18 @@ def _link(accts: dict[int, _Acct]) -> tuple[dict[int, str], list[tuple[str, str,
         for rank, raw, _norm in a.names:
             if rank == HANDLE_RANK:
                 handles[raw.strip().lower()].add(a.norm_key)
+    def handle_link(a: _Acct) -> str | None:
+        ids = {a.platform_id.lower()} | {raw.strip().lower() for _rank, raw, _ in a.names}
+        linked = {k for h in ids for k in handles.get(h, ())}
+        return linked.pop() if len(linked) == 1 else None
+
+    by_handle = {a.id: handle_link(a) for a in accts.values() if not a.is_name}
     claims: dict[str, set[int]] = defaultdict(set)     # norm → platform accounts claiming it
     for a in accts.values():
         if not a.is_name:
             for rank, _raw, norm in a.names:
-                if rank != HANDLE_RANK and norm:
+                # An account the directory already ties to this very name is no rival for it.
+                if rank != HANDLE_RANK and norm and by_handle[a.id] != norm:
                     claims[norm].add(a.id)
 
     entity: dict[int, str] = {}
@@ -90,10 +97,8 @@ def _link(accts: dict[int, _Acct]) -> tuple[dict[int, str], list[tuple[str, str,
         if a.is_name:
             entity[a.id] = a.key
             continue
-        ids = {a.platform_id.lower()} | {raw.strip().lower() for rank, raw, _ in a.names}
-        by_handle = {k for h in ids for k in handles.get(h, ())}
-        if len(by_handle) == 1:
-            entity[a.id] = "name:" + by_handle.pop()
+        if by_handle[a.id]:
+            entity[a.id] = "name:" + by_handle[a.id]
             continue
         candidates: dict[str, int] = {}
         contested: set[str] = set()

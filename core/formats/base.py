@@ -255,7 +255,15 @@ class Sample:
 
     @property
     def lines(self) -> list[str]:
-        return self.text.splitlines()
+        """The lines of ``text``, split on '\\n' only (a trailing '\\r' removed), so index ``i``
+        is physical line ``i + 1`` as DuckDB's ``skip`` counts it. (``str.splitlines`` would
+        also split on \\x0b, \\x0c, \\x1c-\\x1e, \\x85, \\u2028 and \\u2029.)"""
+        if not self.text:
+            return []
+        lines = self.text.split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
 @dataclass

@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from core.formats.base import ReadOptions, ReadResult, Sample, Source, make_sample
-from core.formats.wechatmsg_v1 import (
-    check_max_rows, column_expr, header_score, load_csv_lines, locate_header, stage_rejects,
-)
+from core.formats.csvsql import check_max_rows, column_expr, load_csv, stage_rejects
+from core.formats.wechatmsg_v1 import header_score, locate_header
 
 FORMAT = "pywxdump"
 
@@ -83,8 +82,8 @@ def read(src: Source, con: Any, opts: ReadOptions) -> ReadResult:
     """Stage every row of a PyWxDump 3.1 CSV into ``stage_messages``."""
     sample = make_sample(src)
     header_index, names = locate_header(src, sample, COLUMNS, REQUIRED, "PyWxDump 聊天记录 CSV")
-    rejects = load_csv_lines(con, src, sample, opts, header_index, names)
-    check_max_rows(con, src, opts)
+    rejects = load_csv(con, src, sample, opts, header_index, names)
+    check_max_rows(con, src, opts, rejects)
     stage_pywxdump(con, names, column_expr(names, "msg"))
     stage_rejects(con, rejects)
     return ReadResult(format=FORMAT, kind="messages", platform="wechat",

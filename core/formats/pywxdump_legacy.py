@@ -12,9 +12,8 @@ from typing import Any
 
 from core.formats.base import ReadOptions, ReadResult, Sample, Source, make_sample
 from core.formats.pywxdump import NO_SENDER, room_from_file, stage_pywxdump
-from core.formats.wechatmsg_v1 import (
-    check_max_rows, column_expr, header_score, load_csv_lines, locate_header, stage_rejects,
-)
+from core.formats.csvsql import check_max_rows, column_expr, load_csv, stage_rejects
+from core.formats.wechatmsg_v1 import header_score, locate_header
 
 FORMAT = "pywxdump_legacy"
 
@@ -36,8 +35,8 @@ def read(src: Source, con: Any, opts: ReadOptions) -> ReadResult:
     """Stage every row of a PyWxDump ≤ 3.0 CSV into ``stage_messages``."""
     sample = make_sample(src)
     header_index, names = locate_header(src, sample, COLUMNS, REQUIRED, "PyWxDump（3.0 及以前）聊天记录 CSV")
-    rejects = load_csv_lines(con, src, sample, opts, header_index, names)
-    check_max_rows(con, src, opts)
+    rejects = load_csv(con, src, sample, opts, header_index, names)
+    check_max_rows(con, src, opts, rejects)
     content = column_expr(names, "content")
     # JSON as written by PyWxDump; else the same with raw line breaks escaped (hand-edited or
     # re-saved files put them inside strings); else the content as it is.

@@ -21,10 +21,8 @@ from __future__ import annotations
 from typing import Any
 
 from core.formats.base import ReadOptions, ReadResult, Sample, Source, make_sample
-from core.formats.csvsql import quote_ident
-from core.formats.wechatmsg_v1 import (
-    check_max_rows, column_expr, header_score, load_csv_lines, locate_header, stage_rejects,
-)
+from core.formats.csvsql import check_max_rows, column_expr, load_csv, quote_ident, stage_rejects
+from core.formats.wechatmsg_v1 import header_score, locate_header
 
 FORMAT = "wechatmsg_contacts"
 
@@ -60,8 +58,8 @@ def read(src: Source, con: Any, opts: ReadOptions) -> ReadResult:
     """Stage the address book: people → ``stage_people``, groups → ``stage_groups``."""
     sample = make_sample(src)
     header_index, names = locate_header(src, sample, COLUMNS, REQUIRED, "留痕（WeChatMsg）通讯录 contacts.csv")
-    rejects = load_csv_lines(con, src, sample, opts, header_index, names)
-    check_max_rows(con, src, opts)
+    rejects = load_csv(con, src, sample, opts, header_index, names)
+    check_max_rows(con, src, opts, rejects)
     c = {n: column_expr(names, n) for n in COLUMNS}
     raw = "concat_ws(',', " + ", ".join(
         f"""case when regexp_matches({quote_ident(n)}, '[,"\\n\\r]')

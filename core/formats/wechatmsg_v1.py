@@ -17,9 +17,9 @@ NickName,Sender``. Staging (all in SQL, see formats/README.md):
   ``TalkerId`` is a local conversation id and is not used as ``group_key``.
 - The group name comes from the file name (``_utf8`` and the extension removed).
 
-This module also hosts the CSV helpers shared by the other WeChat/PyWxDump CSV readers
-(``load_csv_lines`` replaces :func:`core.formats.csvsql.load_csv`, which cannot run as
-written; see the note on that function).
+This module also hosts the header helpers shared by the other WeChat/PyWxDump CSV readers
+(:func:`header_score`, :func:`locate_header`, :func:`group_name_from_file`); the CSV loading
+itself is :func:`core.formats.csvsql.load_csv`.
 """
 
 from __future__ import annotations
@@ -30,12 +30,8 @@ import re
 from pathlib import Path
 from typing import Any, Sequence
 
-import pyarrow as pa
-
-from core.formats.base import (
-    ImportFailure, ReadOptions, ReadResult, Sample, Source, StageWriter, make_sample, utf8_copy,
-)
-from core.formats.csvsql import CsvReject, _reject_reason, quote_ident
+from core.formats.base import ImportFailure, ReadOptions, ReadResult, Sample, Source, make_sample
+from core.formats.csvsql import check_max_rows, column_expr, load_csv, stage_rejects, unique_names
 
 FORMAT = "wechatmsg_v1"
 
@@ -100,8 +96,8 @@ def read(src: Source, con: Any, opts: ReadOptions) -> ReadResult:
     """Stage every row of a v1 CSV into ``stage_messages`` (bad CSV records as rejects)."""
     sample = make_sample(src)
     header_index, names = locate_header(src, sample, COLUMNS, REQUIRED, "留痕（WeChatMsg）v1 聊天记录 CSV")
-    rejects = load_csv_lines(con, src, sample, opts, header_index, names)
-    check_max_rows(con, src, opts)
+    rejects = load_csv(con, src, sample, opts, header_index, names)
+    check_max_rows(con, src, opts, rejects)
     _create_type_map(con)
     c = {n: column_expr(names, n) for n in COLUMNS}
     con.execute(
@@ -166,7 +162,7 @@ def _create_type_map(con: Any) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Helpers shared by the CSV readers of WeChatMsg and PyWxDump exports
+# Header helpers shared by the CSV readers of WeChatMsg and PyWxDump exports
 # ---------------------------------------------------------------------------------------------
 
 
@@ -210,7 +206,7 @@ def locate_header(src: Source, sample: Sample, expected: Sequence[str], required
             continue
         names = _cells(line)
         if set(required) <= set(names):
-            return idx, _unique(names)
+            return idx, unique_names(names)
         score = len(set(expected) & set(names))
         if best is None or score > best[0]:
             best = (score, idx, names)
@@ -224,147 +220,6 @@ def locate_header(src: Source, sample: Sample, expected: Sequence[str], required
         f"文件「{src.name}」第 {best[1] + 1} 行的表头缺少必需的列：{'、'.join(missing)}。"
         f"{what}的表头应为：{','.join(expected)}。请恢复原列名（或重新导出）后再导入。"
     )
-
-
-def _unique(names: list[str]) -> list[str]:
-    out: list[str] = []
-    for i, n in enumerate(names):
-        n = n or f"_col{i + 1}"
-        while n in out:
-            n = f"{n}_{i + 1}"
-        out.append(n)
-    return out
-
-
-def column_expr(names: Sequence[str], name: str) -> str:
-    """SQL for a whitelisted column of ``_csv``: its quoted identifier, or NULL when absent."""
-    return quote_ident(name) if name in names else "null::varchar"
-
-
-def load_csv_lines(con: Any, src: Source, sample: Sample, opts: ReadOptions, header_index: int,
-                   names: Sequence[str]) -> list[CsvReject]:
-    """Parse ``src`` into TEMP table ``_csv`` (``_line`` + one VARCHAR column per header name) and
-    return the records DuckDB rejected, with their physical start lines.
-
-    Same contract as :func:`core.formats.csvsql.load_csv`, which fails as written (DuckDB
-    requires ``columns`` when ``auto_detect = false``), numbers rows after a rejected record one
-    or more lines too early, and reports rejects of earlier calls on the same connection.
-    """
-    if sample.encoding is None:
-        raise ImportFailure(f"文件「{src.name}」不是文本文件，无法按 CSV 读取。请确认选择了正确的文件。")
-    path = utf8_copy(src, sample.encoding, opts.workdir or str(src.path.parent))
-    try:
-        con.execute("drop table if exists _csv_reject_errors")
-        con.execute("drop table if exists _csv_reject_scans")
-        # One pass: parse, count line breaks inside each record (_nl) and number the physical
-        # start lines as if no record were rejected (order of the scan = order of the file, as
-        # row_number() over () relies on too). Rejected records are accounted for below.
-        con.execute(
-            """
-            create or replace temp table _csv as
-            select (? + sum(_nl + 1) over (rows between unbounded preceding and current row) - _nl - 1)::bigint
-                       as _line,
-                   * exclude (_nl)
-            from (
-                select coalesce(strlen(concat_ws('', *columns(*)))
-                                - strlen(replace(concat_ws('', *columns(*)), chr(10), '')), 0) as _nl, *
-                from read_csv(?, header = true, skip = ?, columns = ?, delim = ',', quote = '"',
-                              escape = '"', strict_mode = true, store_rejects = true,
-                              rejects_table = '_csv_reject_errors', rejects_scan = '_csv_reject_scans',
-                              auto_detect = false, null_padding = false, max_line_size = 33554432)
-            )
-            """,
-            [header_index + 2, str(path), header_index, {n: "VARCHAR" for n in names}],
-        )
-        found = con.execute(
-            """
-            select min(line_byte_position), any_value(csv_line), string_agg(distinct error_type::varchar, '；')
-            from _csv_reject_errors group by line order by 1
-            """
-        ).fetchall()
-        rejects: list[CsvReject] = []
-        if found:
-            lines = _lines_at(path, [int(pos) for pos, _, _ in found])
-            for (pos, raw, kinds), line in zip(found, lines):
-                rejects.append(CsvReject(line, (raw or "").strip("\r\n"), _reject_reason(kinds or "")))
-    except ImportFailure:
-        raise
-    except Exception as exc:  # duckdb.Error subclasses: invalid unicode, I/O
-        msg = str(exc).splitlines()[0][:200]
-        raise ImportFailure(
-            f"文件「{src.name}」无法按 CSV 读取：{msg}。请确认文件是导出工具生成的原始 CSV，"
-            "或在 Excel 中另存为“CSV UTF-8（逗号分隔）”后重新导入。"
-        ) from None
-    finally:
-        if path != src.path:
-            path.unlink(missing_ok=True)
-    if rejects:
-        _shift_after_rejects(con, rejects, header_index + 2)
-    return rejects
-
-
-def _shift_after_rejects(con: Any, rejects: Sequence[CsvReject], first: int) -> None:
-    """Move the lines of good records down by the lines of the rejected records before them.
-
-    A good record's provisional ``_line`` is ``first + g`` where ``g`` counts only good lines
-    before it; a reject lies before it when the good lines before the reject are at most ``g``.
-    """
-    rows, before = [], 0
-    for r in rejects:
-        span = r.raw.count("\n") + 1
-        rows.append((r.line - first - before, span))
-        before += span
-    con.register("_csv_rj", pa.table({"g": [g for g, _ in rows], "span": [s for _, s in rows]}))
-    try:
-        con.execute(
-            """
-            update _csv
-            set _line = _line + coalesce((select sum(span) from _csv_rj where g <= _csv._line - ?), 0)
-            """,
-            [first],
-        )
-    finally:
-        con.unregister("_csv_rj")
-
-
-def _lines_at(path: Path, positions: list[int]) -> list[int]:
-    """1-based line numbers of byte offsets (sorted ascending) in a file, streaming."""
-    out: list[int] = []
-    todo = iter(positions)
-    pos = next(todo, None)
-    offset, newlines = 0, 0
-    with open(path, "rb") as fh:
-        while pos is not None:
-            chunk = fh.read(1 << 20)
-            if not chunk:
-                break
-            while pos is not None and pos < offset + len(chunk):
-                out.append(newlines + chunk.count(b"\n", 0, pos - offset) + 1)
-                pos = next(todo, None)
-            newlines += chunk.count(b"\n")
-            offset += len(chunk)
-    while len(out) < len(positions):
-        out.append(newlines + 1)
-    return out
-
-
-def stage_rejects(con: Any, rejects: Sequence[CsvReject], table: str = "stage_messages") -> None:
-    """Stage the records the CSV parser could not read as rejects of ``table``."""
-    with StageWriter(con) as w:
-        add = {"stage_messages": w.message, "stage_people": w.person,
-               "stage_groups": w.group, "stage_members": w.member}[table]
-        for r in rejects:
-            add(line=r.line, reject=r.reason, raw=r.raw)
-
-
-def check_max_rows(con: Any, src: Source, opts: ReadOptions) -> None:
-    """Refuse (never truncate) a file with more rows than ``opts.max_rows``."""
-    n = con.execute("select count(*) from _csv").fetchall()[0][0]
-    if n > opts.max_rows:
-        raise ImportFailure(
-            f"文件「{src.name}」有 {n} 行，超过单个文件上限 {opts.max_rows} 行。"
-            "请按时间拆成几个文件后分别导入。"
-        )
 
 
 _COPY_SUFFIX = re.compile(r"\s*[\(（]\d+[\)）]$")

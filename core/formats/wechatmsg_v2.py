@@ -13,10 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from core.formats.base import ReadOptions, ReadResult, Sample, Source, make_sample
-from core.formats.wechatmsg_v1 import (
-    check_max_rows, column_expr, group_name_from_file, header_score, load_csv_lines, locate_header,
-    stage_rejects,
-)
+from core.formats.csvsql import check_max_rows, column_expr, load_csv, stage_rejects
+from core.formats.wechatmsg_v1 import group_name_from_file, header_score, locate_header
 
 FORMAT = "wechatmsg_v2"
 
@@ -68,8 +66,8 @@ def read(src: Source, con: Any, opts: ReadOptions) -> ReadResult:
     """Stage every row of a v2 CSV into ``stage_messages`` (bad CSV records as rejects)."""
     sample = make_sample(src)
     header_index, names = locate_header(src, sample, COLUMNS, REQUIRED, "留痕（WeChatMsg）聊天记录 CSV")
-    rejects = load_csv_lines(con, src, sample, opts, header_index, names)
-    check_max_rows(con, src, opts)
+    rejects = load_csv(con, src, sample, opts, header_index, names)
+    check_max_rows(con, src, opts, rejects)
     con.execute("create or replace temp table _v2_types (name varchar, kind varchar)")
     con.executemany("insert into _v2_types values (?, ?)", [[k, v] for k, v in TYPE_KINDS.items()])
     c = {n: column_expr(names, n) for n in COLUMNS}

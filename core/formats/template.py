@@ -6,8 +6,8 @@ Contract (base.py):
   case folding. The kind is the template whose required columns are all present (checked in
   the order messages, roster, groups, directory; groups must not carry member/sender columns).
 - A header that lacks a required column raises :class:`ImportFailure` naming the column.
-- CSV is parsed by DuckDB and staged with one ``insert … select`` (no Python row loop); XLSX
-  rows (any sheet whose header matches, except 填写说明) go through a TEMP table and the same SQL.
+- CSV is parsed by DuckDB (:func:`core.formats.csvsql.load_csv`, exact physical lines) and
+  staged with one ``insert … select`` (no Python row loop); XLSX rows (any sheet whose header matches, except 填写说明) go through a TEMP table and the same SQL.
 - Bad values (unknown 类型/平台/角色, not 是/否, missing required value) → reject rows whose
   reason names the Chinese column. Blank rows are skipped. Times are kept as text.
 """
@@ -23,10 +23,8 @@ from typing import Any
 import pyarrow as pa
 
 from core.formats import xlsx
-from core.formats.base import (
-    ImportFailure, ReadOptions, ReadResult, Sample, Source, make_sample, utf8_copy,
-)
-from core.formats.csvsql import CsvReject, _reject_reason, quote_ident
+from core.formats.base import ImportFailure, ReadOptions, ReadResult, Sample, Source, make_sample
+from core.formats.csvsql import check_max_rows, load_csv, quote_ident, stage_rejects, unique_names
 from core.formats.template_spec import (
     NO, PLATFORM_NAMES, ROLE_NAMES, TEMPLATE_TITLES, TEMPLATES, TYPE_NAMES, YES, Column,
 )
@@ -103,11 +101,10 @@ def partial_header(cells: list[str | None]) -> tuple[str, list[str]] | None:
 
 
 def _csv_rows(sample: Sample) -> list[list[str]]:
-    lines = sample.text.split("\n")[:MAX_HEADER_SCAN]
     out = []
-    for line in lines:
+    for line in sample.lines[:MAX_HEADER_SCAN]:
         try:
-            out.append(next(csv.reader(io.StringIO(line.rstrip("\r"))), []))
+            out.append(next(csv.reader(io.StringIO(line)), []))
         except csv.Error:
             out.append([])
     return out
@@ -186,19 +183,14 @@ def _read_csv(src: Source, sample: Sample, con: Any, opts: ReadOptions) -> tuple
     else:
         raise _no_header(src, "", rows)
     kind, fields, extras = found
-    rejects, warnings = load_csv_lines(con, src, sample, opts, idx)
-    names = _column_names(con)
-    if len(names) != len(cells):
-        raise ImportFailure(f"文件「{src.name}」第 {idx + 1} 行（表头）无法按 CSV 解析，请检查该行的引号和逗号。")
-    count = con.execute("select count(*) from _tpl").fetchall()[0][0]
-    if count + len(rejects) > opts.max_rows:
-        raise ImportFailure(f"文件「{src.name}」超过 {opts.max_rows} 行的上限，已拒绝导入。请拆分后分别导入。")
+    # DuckDB column names for the header cells (any text: quoted with quote_ident in SQL).
+    names = unique_names([c.strip() for c in cells])
+    rejects = load_csv(con, src, sample, opts, idx, names)
+    check_max_rows(con, src, opts, rejects)
     colmap = {f: quote_ident(names[i]) for f, i in fields.items()}
-    _stage(con, kind, colmap, [quote_ident(n) for n in names], "")
-    table = _TABLES[kind]
-    for rej in rejects:
-        con.execute(f"insert into {table} (line, reject, raw) values (?, ?, ?)", [rej.line, rej.reason, rej.raw])
-    return kind, _extras_warning(extras) + warnings
+    _stage(con, kind, colmap, [quote_ident(n) for n in names], "", source="_csv")
+    stage_rejects(con, rejects, _TABLES[kind])
+    return kind, _extras_warning(extras)
 
 
 def _read_xlsx(src: Source, con: Any, opts: ReadOptions) -> tuple[str, list[str]]:
@@ -294,102 +286,10 @@ def _widen(con: Any, old: int, new: int) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# CSV loading with exact physical line numbers (workaround, see load_csv_lines)
-# ---------------------------------------------------------------------------------------------
-
-
-def load_csv_lines(con: Any, src: Source, sample: Sample, opts: ReadOptions,
-                   header_index: int) -> tuple[list[CsvReject], list[str]]:
-    """Parse ``src`` with DuckDB into TEMP table ``_tpl`` (``_line`` + VARCHAR columns of the
-    header at 0-based line ``header_index``); return the parser's rejects and warnings.
-
-    Like csvsql.load_csv, but (a) works on DuckDB 2 (``auto_detect=false`` without ``columns``
-    is refused there), (b) numbers records by their physical start line even after blank
-    lines, rejected records and multi-line fields, (c) clears the rejects tables first.
-    Records start on lines outside quotes (quote parity from the header on); rejected records
-    are located by DuckDB's ``line_byte_position``.
-    """
-    assert sample.encoding is not None
-    path = utf8_copy(src, sample.encoding, opts.workdir)  # type: ignore[arg-type]  # None → system temp
-    header_line = header_index + 1
-    try:
-        con.execute("drop table if exists _tpl_rej_errors")
-        con.execute("drop table if exists _tpl_rej_scans")
-        con.execute(
-            """
-            create or replace temp table _tpl_src as
-            select row_number() over () as _rec, *
-            from read_csv(?, header = true, skip = ?, all_varchar = true, delim = ',', quote = '"',
-                          escape = '"', strict_mode = true, store_rejects = true,
-                          rejects_table = '_tpl_rej_errors', rejects_scan = '_tpl_rej_scans',
-                          auto_detect = true, null_padding = false, max_line_size = 33554432)
-            """,
-            [str(path), header_index],
-        )
-        con.execute(
-            """
-            create or replace temp table _tpl_starts as
-            with parts as (select string_split(content, chr(10)) as l from read_text(?)),
-            lines as (select unnest(l) as txt, generate_subscripts(l, 1) as n from parts),
-            measured as (
-                select n, txt,
-                       coalesce(sum(strlen(txt) + 1) over w, 0) as start,
-                       coalesce(sum(case when n >= ? then length(txt) - length(replace(txt, '"', '')) else 0 end)
-                                over w, 0) % 2 as inside
-                from lines
-                window w as (order by n rows between unbounded preceding and 1 preceding)
-            )
-            select n, start + strlen(txt) + 1 as stop
-            from measured
-            where n > ? and inside = 0 and rtrim(txt, chr(13)) <> ''
-            """,
-            [str(path), header_line, header_line],
-        )
-        con.execute(
-            """
-            create or replace temp table _tpl_rejmap as
-            select s.n, r.raw, r.kinds
-            from (select line_byte_position as pos, any_value(csv_line) as raw,
-                         string_agg(distinct error_type, '；') as kinds
-                  from _tpl_rej_errors group by line_byte_position) r
-            asof left join _tpl_starts s on r.pos < s.stop
-            """
-        )
-        con.execute(
-            """
-            create or replace temp table _tpl as
-            select g.n::bigint as _line, s.* exclude (_rec)
-            from _tpl_src s
-            left join (select n, row_number() over (order by n) as k
-                       from _tpl_starts where n not in (select n from _tpl_rejmap where n is not null)) g
-                   on g.k = s._rec
-            order by s._rec
-            """
-        )
-        rejects = con.execute("select n, raw, kinds from _tpl_rejmap order by n nulls last").fetchall()
-        unplaced = con.execute("select count(*) from _tpl where _line is null").fetchall()[0][0]
-    except ImportFailure:
-        raise
-    except Exception as exc:  # duckdb.Error subclasses: invalid unicode, I/O
-        msg = str(exc).splitlines()[0][:200]
-        raise ImportFailure(
-            f"文件「{src.name}」无法按 CSV 读取：{msg}。请在 Excel 中另存为“CSV UTF-8（逗号分隔）”后重新导入。"
-        ) from None
-    finally:
-        if path != src.path:
-            path.unlink(missing_ok=True)
-        con.execute("drop table if exists _tpl_src")
-        con.execute("drop table if exists _tpl_starts")
-    warnings = []
-    if unplaced:
-        warnings.append(f"有 {unplaced} 行无法确定所在行号（文件中可能有不配对的引号），这些行的行号留空。")
-    return [CsvReject(n, (raw or "").strip("\r\n"), _reject_reason(kinds or "")) for n, raw, kinds in rejects], warnings
-
-
-# ---------------------------------------------------------------------------------------------
 # Staging SQL (shared by CSV and XLSX)
 # ---------------------------------------------------------------------------------------------
 
+_SOURCES = ("_tpl", "_csv")  # the tables _stage reads (whitelist: the name goes into SQL text)
 _TABLES = {"messages": "stage_messages", "roster": "stage_members", "groups": "stage_groups",
            "directory": "stage_people"}
 
@@ -421,9 +321,13 @@ def _lookup_table(con: Any, name: str, mapping: dict[str, str]) -> None:
     con.register(name, pa.table({"k": pa.array(list(keys), pa.string()), "v": pa.array(list(keys.values()), pa.string())}))
 
 
-def _stage(con: Any, kind: str, colmap: dict[str, str], all_cols: list[str], prefix: str) -> None:
-    """One ``insert … select`` from ``_tpl`` into the stage table of ``kind``. ``colmap`` maps
-    template fields to quoted column identifiers of ``_tpl``; values are bound parameters."""
+def _stage(con: Any, kind: str, colmap: dict[str, str], all_cols: list[str], prefix: str,
+           source: str = "_tpl") -> None:
+    """One ``insert … select`` from ``source`` (``_tpl`` for XLSX rows, ``_csv`` for CSV) into the
+    stage table of ``kind``. ``colmap`` maps template fields to quoted column identifiers of
+    ``source``; values are bound parameters."""
+    if source not in _SOURCES:
+        raise ValueError(f"not a template source table: {source!r}")
     cols = _COLUMNS[kind]
 
     def v(field: str) -> str:
@@ -492,7 +396,7 @@ def _stage(con: Any, kind: str, colmap: dict[str, str], all_cols: list[str], pre
     sql = f"""
         insert into {_TABLES[kind]} ({target}, reject, raw)
         select t._line, {values}, r.reject, case when r.reject is not null then {raw} end
-        from _tpl t {' '.join(joins)}
+        from {source} t {' '.join(joins)}
         cross join lateral (select {reject} as reject) r
         where {nonblank} is not null
         order by t._line

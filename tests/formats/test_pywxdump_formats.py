@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import detect_score, stage_file
+from tests.conftest import detect_score, stage_file
 from core.formats import (
     pywxdump, pywxdump_legacy, pywxdump_users, wechatmsg_contacts, wechatmsg_v1, wechatmsg_v2, wechatmsg_xlsx,
 )

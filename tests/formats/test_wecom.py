@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import detect_score, stage_file
+from tests.conftest import detect_score, stage_file
 from core.formats import qq_txt, template, wecom_archive, wecom_groupchat
 from core.formats.base import ImportFailure
 

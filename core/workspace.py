@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 import threading
@@ -82,7 +83,9 @@ class Workspace:
         if str(self.path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._con = duckdb.connect(str(self.path))
+            # A bounded memory limit makes DuckDB spill big imports to disk instead of growing.
+            self._con = duckdb.connect(str(self.path), config={
+                "memory_limit": os.environ.get("QUNJIAN_MEMORY_LIMIT", "2GB")})
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 raise WorkspaceBusy(
@@ -270,15 +273,9 @@ class Workspace:
         cur.execute("update _new set sent_at = null "
                     "where sent_at < timestamptz '2000-01-01 00:00:00+00' or sent_at >= timestamptz '2100-01-01 00:00:00+00'")
         patterns = category_patterns()
-        cur.execute(_sql("classify.sql"), {
-            "fw": _FULLWIDTH, "hw": _HALFWIDTH,
-            "praise_only": patterns["praise_only"], "praise_phrase": patterns["praise_phrase"],
-            "ack": patterns["ack"], "photo": patterns["photo"], "assignment": patterns["assignment"],
-            "offtopic": patterns["offtopic"],
-        })
-        # Duplicates: the same platform message id, or the same group, sender, second and kind (and
-        # text, for plain text) as a message already stored (two people exported the same group).
-        # Only plain text is compared by content: exporters write quotes, links and media differently.
+        classify, join_back = [q for q in _sql("classify.sql").split(";\n") if q.strip()]
+        cur.execute(classify, {"fw": _FULLWIDTH, "hw": _HALFWIDTH, **patterns})
+        cur.execute(join_back)
         # Content key: group, sender, second and kind class (plus the text, for plain text).
         # Kinds are compared by class because exporters disagree: PyWxDump calls a red packet
         # 未知 (other) where WeChatMsg knows it.
@@ -338,7 +335,7 @@ class Workspace:
             insert into messages
             select ?, k.line, k.group_account_id, k.sender_account_id, k.sent_at, timezone(?, k.sent_at),
                    k.kind, k.raw_type, k.text,
-                   regexp_extract_all(k.text, '@([^\\s\\x{2005}@]{1,20})', 1),
+                   case when contains(k.text, '@') then regexp_extract_all(k.text, '@([^\\s\\x{2005}@]{1,20})', 1) end,
                    k.msg_id, k.norm_hash, k.norm_len, k.category
             from _keyed k join _dup d on d.rid = k.rid
             where not d.is_dup
@@ -449,10 +446,12 @@ def _zone(name: str) -> dt.tzinfo:
 
 def _time_expr(local_col: str, utc_col: str) -> str:
     """SQL for a staged time (whitelisted column names only) → TIMESTAMPTZ, NULL when unusable.
-    Binds, in order: tz, tz, formats (see :func:`_time_params`)."""
-    return f"""(
+    Binds, in order: tz, tz, tz, formats (see :func:`_time_params`). COALESCE only evaluates the
+    later branches for rows the earlier ones left NULL, so the common format costs one parse."""
+    return f"""coalesce(
+        to_timestamp({utc_col} / 1000.0),
+        timezone(?, try_strptime({local_col}, '%Y-%m-%d %H:%M:%S')),  -- what exporters write
         case
-            when {utc_col} is not null then to_timestamp({utc_col} / 1000.0)
             when regexp_full_match(trim({local_col}), '\\d{{9,10}}') then to_timestamp(trim({local_col})::bigint)
             when regexp_full_match(trim({local_col}), '\\d{{12,13}}') then to_timestamp(trim({local_col})::bigint / 1000.0)
             when regexp_full_match(trim({local_col}), '\\d{{4,5}}(\\.\\d+)?')
@@ -462,7 +461,7 @@ def _time_expr(local_col: str, utc_col: str) -> str:
 
 
 def _time_params(tz: str) -> list[Any]:
-    return [tz, tz, LOCAL_TIME_FORMATS]
+    return [tz, tz, tz, LOCAL_TIME_FORMATS]
 
 
 class _AccountRegistry:

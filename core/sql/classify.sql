@@ -1,12 +1,11 @@
 -- Normalise, hash and classify the staged messages of one import (TEMP table _new → _keyed).
--- Parameters, in order: fullwidth chars, halfwidth chars, then the patterns of
--- core/lexicon.category_patterns(): praise_only, praise_phrase, ack, photo, assignment, offtopic.
-create or replace temp table _keyed as
+-- Named parameters: fw/hw (fullwidth → halfwidth characters) and the patterns of
+-- core/lexicon.category_patterns().
+-- Chat text repeats a lot (收到, 好的, [图片]): each distinct (kind, text) is classified once.
+create or replace temp table _cls as
 with base as (
-    select n.*,
-           translate(coalesce(n.text, ''), $fw, $hw) as t
-    from _new n
-    where n.sent_at is not null and n.group_id is not null
+    select kind, text, translate(coalesce(text, ''), $fw, $hw) as t
+    from (select distinct kind, text from _new where sent_at is not null and group_id is not null)
 ),
 norm as (
     select b.*,
@@ -20,7 +19,7 @@ norm as (
                as bare
     from base b
 )
-select n.* exclude (t, norm_text, bare),
+select n.kind, n.text,
        case when n.norm_text = '' then null else hash(n.norm_text) end as norm_hash,
        length(n.norm_text) as norm_len,
        case
@@ -40,3 +39,9 @@ select n.* exclude (t, norm_text, bare),
            else 'other'
        end as category
 from norm n;
+
+create or replace temp table _keyed as
+select n.*, c.norm_hash, c.norm_len, c.category
+from _new n
+join _cls c on c.kind = n.kind and c.text is not distinct from n.text
+where n.sent_at is not null and n.group_id is not null;

@@ -416,14 +416,16 @@ class Workspace:
                 "system_messages": row[4], "first_message_at": iso(row[5]), "last_message_at": iso(row[6])}
 
     def imports(self) -> list[dict[str, Any]]:
+        """Import history, newest first; ``imported_at`` is wall-clock time in the workspace zone."""
         cur = self.cursor()
         try:
             cur.execute(
                 """
-                select id, file_name, format, kind, rows, loaded, duplicates, rejected, imported_at, sha256,
-                       group_name, warnings
+                select id, file_name, format, kind, rows, loaded, duplicates, rejected,
+                       timezone(?, imported_at) as imported_at, sha256, group_name, warnings
                 from imports order by id desc
-                """
+                """,
+                [self.settings().timezone],
             )
             cols = [d[0] for d in cur.description]
             return [dict(zip(cols, r)) for r in cur.fetchall()]

@@ -9,7 +9,7 @@ from core.importer import import_many, load_sample
 from core.labels import FORMAT_LABELS, KIND_LABELS
 from core.settings import LIMITS
 from core.workspace import copy_upload
-from ui.glue import imports, workspace
+from ui.glue import imports, is_empty, progress_bar, workspace
 
 st.title("数据导入")
 st.write("一次可拖入多个文件：成员名单、聊天记录、工作群清单、干部名册都可以。系统自动识别格式和内容，"
@@ -45,28 +45,20 @@ if submitted:
     elif group_name.strip() and len(files) > 1:
         st.error("填写了群名称时，请一次只导入一个聊天记录文件（群名称只用于这一个文件）。")
     else:
-        bar = st.progress(0.0, text="准备导入…")
-
-        def progress(done: int, total: int, name: str, step: str) -> None:
-            bar.progress(done / max(total, 1), text=f"第 {min(done + 1, total)}/{total} 个：{name} {step}")
-
+        progress = progress_bar("准备导入…")
         with tempfile.TemporaryDirectory(prefix="qunjian-upload-") as tmp:
             pairs = [(copy_upload(f.getvalue(), f"{i:03d}_{f.name}", tmp), f.name) for i, f in enumerate(files)]
             reports = import_many(workspace(), pairs, group_name=group_name.strip() or None, on_progress=progress)
         st.session_state["last_reports"] = reports
         st.rerun()
 
-with st.container(border=True):
-    left, right = st.columns([3, 1])
-    left.markdown("**没有数据？** 载入虚构的“青石镇”示例：约 200 名干部、34 个工作群、90 天聊天记录。")
-    if right.button("载入示例数据", key="load_sample_import"):
-        bar = st.progress(0.0, text="准备载入示例…")
-
-        def progress(done: int, total: int, name: str, step: str) -> None:
-            bar.progress(done / max(total, 1), text=f"第 {min(done + 1, total)}/{total} 个：{name} {step}")
-
-        st.session_state["last_reports"] = load_sample(workspace(), on_progress=progress)
-        st.rerun()
+if is_empty():
+    with st.container(border=True):
+        left, right = st.columns([3, 1])
+        left.markdown("**没有数据？** 载入虚构的“青石镇”示例：约 200 名干部、34 个工作群、90 天聊天记录。")
+        if right.button("载入示例数据", key="load_sample_import"):
+            st.session_state["last_reports"] = load_sample(workspace(), on_progress=progress_bar("准备载入示例…"))
+            st.rerun()
 
 reports = st.session_state.get("last_reports")
 if reports:
@@ -88,7 +80,7 @@ else:
         "编号": h["id"], "文件": h["file_name"], "格式": FORMAT_LABELS.get(h["format"], h["format"]),
         "内容": KIND_LABELS.get(h["kind"], h["kind"]), "读取行数": h["rows"], "新增": h["loaded"],
         "已存在": h["duplicates"], "拒绝": h["rejected"],
-        "导入时间": h["imported_at"].astimezone().strftime("%Y-%m-%d %H:%M"),
+        "导入时间": h["imported_at"].strftime("%Y-%m-%d %H:%M"),
     } for h in history], hide_index=True, use_container_width=True)
 
     with_rejects = [h for h in history if h["rejected"]]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pandas as pd
 import streamlit as st
@@ -72,3 +72,14 @@ def empty_state(what: str) -> None:
     """Shown instead of charts when there is no data yet."""
     st.info(f"还没有数据。{what}请先到“数据导入”页上传文件，或一键载入示例数据。")
     st.page_link("pages/import.py", label="前往数据导入", icon=":material/upload:")
+
+
+def progress_bar(start_text: str) -> Callable[[int, int, str, str], None]:
+    """A progress bar and the ``on_progress(done, total, name, step)`` callback that drives it."""
+    bar = st.progress(0.0, text=start_text)
+
+    def update(done: int, total: int, name: str, step: str) -> None:
+        text = f"第 {min(done + 1, total)}/{total} 个：{name} {step}" if name else step
+        bar.progress(done / max(total, 1), text=text)
+
+    return update

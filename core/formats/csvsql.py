@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -83,7 +84,8 @@ def load_csv(con: Any, src: Source, sample: Sample, opts: ReadOptions, header_in
     parser did not return as rows — rejected records (found by their ``line_byte_position``)
     and empty lines, which DuckDB skips when there is more than one column — in a short
     streaming pass over the file. The empty-line search only runs when the file has more lines
-    than the records account for (one ``bytes.count`` over the file decides). Lines are exact
+    than the records account for (a line count over the file, taken by a thread while DuckDB
+    parses, decides). Lines are exact
     for any mix of multi-line quoted fields, rejects and blank lines, provided quotes pair up
     (a blank line is told from a blank line inside a quoted field by quote parity).
 
@@ -102,21 +104,29 @@ def load_csv(con: Any, src: Source, sample: Sample, opts: ReadOptions, header_in
         )
     first = header_index + 2  # physical line of the first record
     path = utf8_copy(src, sample.encoding, opts.workdir or str(src.path.parent))
+    # Line breaks inside a record; ``contains`` first, as most values have none.
+    nl = " + ".join(
+        f"(case when contains({c}, chr(10)) then strlen({c}) - strlen(replace({c}, chr(10), '')) else 0 end)"
+        for c in map(quote_ident, names)
+    )
+    # The file's line count (to tell whether there are blank lines) is taken by a thread while
+    # DuckDB parses (DuckDB releases the GIL).
+    counter = ThreadPoolExecutor(1) if len(names) > 1 else None
     try:
+        total = counter.submit(_count_lines, path) if counter else None
         con.execute("drop table if exists _csv_reject_errors")
         con.execute("drop table if exists _csv_reject_scans")
         # One pass: parse, count the line breaks inside each record (_nl) and number the start
         # lines as if no record were rejected and there were no blank lines (the order of the
         # scan is the order of the file). Rejects and blank lines are placed below.
         con.execute(
-            """
+            f"""
             create or replace temp table _csv as
             select (? + sum(_nl + 1) over (rows between unbounded preceding and current row) - _nl - 1)::bigint
                        as _line,
                    * exclude (_nl)
             from (
-                select coalesce(strlen(concat_ws('', *columns(*)))
-                                - strlen(replace(concat_ws('', *columns(*)), chr(10), '')), 0) as _nl, *
+                select {nl} as _nl, *
                 from read_csv(?, header = true, skip = ?, columns = ?, delim = ',', quote = '"',
                               escape = '"', strict_mode = true, store_rejects = true,
                               rejects_table = '_csv_reject_errors', rejects_scan = '_csv_reject_scans',
@@ -131,21 +141,13 @@ def load_csv(con: Any, src: Source, sample: Sample, opts: ReadOptions, header_in
             from _csv_reject_errors group by line order by 1
             """
         ).fetchall()
-        # Lines the good records cover (as numbered so far) + lines of the rejected records.
-        covered = con.execute("select coalesce(max(_line) + 1 - ?, 0) from _csv", [first]).fetchall()[0][0]
-        if covered:
-            last = con.execute(
-                f"""
-                select coalesce(strlen(concat_ws('', {", ".join(quote_ident(n) for n in names)}))
-                                - strlen(replace(concat_ws('', {", ".join(quote_ident(n) for n in names)}),
-                                                 chr(10), '')), 0)
-                from _csv where _line = (select max(_line) from _csv)
-                """
-            ).fetchall()[0][0]
-            covered += last
         raws = [(raw or "").strip("\r\n") for _, raw, _ in found]
-        covered += sum(r.count("\n") + 1 for r in raws)
-        blanks_possible = len(names) > 1 and _count_lines(path) - (first - 1) > covered
+        # Lines of the good records (as numbered so far) and of the rejected records.
+        covered = con.execute(
+            f"select coalesce(max(_line + {nl}) + 1 - ?, 0) from _csv where _line = (select max(_line) from _csv)",
+            [first],
+        ).fetchall()[0][0] + sum(r.count("\n") + 1 for r in raws)
+        blanks_possible = total is not None and total.result() - (first - 1) > covered
         reject_lines, blank_lines = _scan(path, first, [int(pos) for pos, _, _ in found], blanks_possible)
         rejects = [CsvReject(line, raw, _reject_reason(kinds or ""))
                    for line, raw, (_, _, kinds) in zip(reject_lines, raws, found)]
@@ -161,6 +163,8 @@ def load_csv(con: Any, src: Source, sample: Sample, opts: ReadOptions, header_in
             "或在 Excel 中另存为“CSV UTF-8（逗号分隔）”后重新导入。"
         ) from None
     finally:
+        if counter:
+            counter.shutdown(wait=True)
         if path != src.path:
             path.unlink(missing_ok=True)
     return rejects

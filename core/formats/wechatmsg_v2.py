@@ -75,24 +75,23 @@ def read(src: Source, con: Any, opts: ReadOptions) -> ReadResult:
         f"""
         insert into stage_messages (line, msg_id, sender_name, sender_alias, sent_local, kind, raw_type, text)
         select _line,
-               case when regexp_full_match(trim({c['消息ID']}), '\\d+') then trim({c['消息ID']}) end,
+               case when regexp_full_match({c['消息ID']}, ' *\\d+ *') then trim({c['消息ID']}) end,
                nullif(trim({c['发送人']}), ''),
                case when nullif(trim({c['昵称']}), '') is distinct from nullif(trim({c['发送人']}), '')
                     then nullif(trim({c['昵称']}), '') end,
                {c['时间']},
-               case when m.kind = 'system' and {c['内容']} like ? then 'recall'
+               case when m.kind = 'system' and contains({c['内容']}, ?) then 'recall'
                     else coalesce(m.kind, 'other') end,
                {c['类型']},
                {c['内容']}
         from _csv left join _v2_types m on m.name = trim({c['类型']})
         """,
-        [RECALL_TEXT],
+        [RECALL_TEXT.strip("%")],
     )
     warnings = []
     bad_ids = con.execute(
         f"""select count(*) from _csv
-            where nullif(trim({c['消息ID']}), '') is not null
-              and not regexp_full_match(trim({c['消息ID']}), '\\d+')"""
+            where not regexp_full_match({c['消息ID']}, ' *(\\d+ *)?')"""
     ).fetchall()[0][0]
     if bad_ids:
         warnings.append(

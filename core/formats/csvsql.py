@@ -215,14 +215,24 @@ def _count_lines(path: Path) -> int:
 
 
 def _scan(path: Path, first: int, positions: Sequence[int], blanks: bool) -> tuple[list[int], list[int]]:
-    """One streaming pass over a file from physical line ``first`` on: the 1-based lines of the
-    byte offsets ``positions`` (ascending), and, when ``blanks``, the empty lines outside quoted
-    fields (quote parity counted from line ``first``)."""
+    """One streaming pass over a file from physical line ``first`` on: the 1-based lines where
+    the rejected records at byte offsets ``positions`` (ascending, DuckDB's
+    ``line_byte_position``) start, and, when ``blanks``, the empty lines outside quoted fields
+    (quote parity counted from line ``first``).
+
+    DuckDB's offset of a record that follows blank lines points into those blank lines, so the
+    record starts at the first byte from there on that is not a line break."""
     lines: list[int] = []
     empty: list[int] = []
-    todo = list(positions)
     k = 0
     with open(path, "rb") as fh:
+        todo = []
+        for pos in positions:
+            fh.seek(pos)
+            while (part := fh.read(256)) and not part.lstrip(b"\r\n"):
+                pos += len(part)
+            todo.append(pos + len(part) - len(part.lstrip(b"\r\n")))
+        fh.seek(0)
         offset, line = 0, 1
         while line < first and (head := fh.readline()):  # title rows and the header
             offset += len(head)

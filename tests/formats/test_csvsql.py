@@ -78,6 +78,16 @@ def test_second_call_reports_only_its_own_rejects(tmp_path: Path) -> None:
         (7, True), (13, True)]
 
 
+@pytest.mark.parametrize("newline", ["\r\n", "\n"])
+def test_rejects_after_blank_lines(tmp_path: Path, newline: str) -> None:
+    # DuckDB's byte offset of a rejected record that follows blank lines points into them.
+    path = write(tmp_path, ["id,who", "1,a", "", "", "x,y,z", "3,b", "", '"p', "", 'q",5,6', "7,c"],
+                 newline=newline)
+    rows, rejects = load(duckdb.connect(), path, header_index=0, names=["id", "who"])
+    assert [(r[0], r[1]) for r in rows] == [(2, "1"), (6, "3"), (11, "7")]
+    assert [(r.line, r.raw.replace("\r", "")) for r in rejects] == [(5, "x,y,z"), (8, '"p\n\nq",5,6')]
+
+
 def test_no_header_line_shift_without_blank_lines_or_rejects(tmp_path: Path) -> None:
     path = write(tmp_path, ["id,who,text", '1,a,"x', 'y"', "2,b,c"], newline="\n")
     path.write_bytes(path.read_bytes().rstrip(b"\n"))  # no line break at the end

@@ -3,7 +3,9 @@
 :func:`load_csv` puts a CSV file into the TEMP table ``_csv`` with every column as VARCHAR
 plus ``_line``, the physical line where each record starts (multi-line quoted fields counted),
 and returns the records DuckDB's parser could not read (wrong number of columns, unterminated
-quotes) so the reader can stage them as rejects. Python never loops over the rows.
+quotes) so the reader can stage them as rejects. Python never loops over the rows. Also here:
+the helpers every CSV reader shares (:func:`unique_names`, :func:`column_expr`,
+:func:`check_max_rows`, :func:`stage_rejects`).
 """
 
 from __future__ import annotations
@@ -82,12 +84,14 @@ def load_csv(con: Any, src: Source, sample: Sample, opts: ReadOptions, header_in
     Lines: DuckDB does not number records, so the loader counts line breaks inside each record
     in the same scan as the parse (a window sum gives the start lines), then places what the
     parser did not return as rows — rejected records (found by their ``line_byte_position``)
-    and empty lines, which DuckDB skips when there is more than one column — in a short
-    streaming pass over the file. The empty-line search only runs when the file has more lines
-    than the records account for (a line count over the file, taken by a thread while DuckDB
-    parses, decides). Lines are exact
-    for any mix of multi-line quoted fields, rejects and blank lines, provided quotes pair up
-    (a blank line is told from a blank line inside a quoted field by quote parity).
+    and empty lines, which DuckDB skips when there is more than one column (with a single
+    column they come back as records of NULL) — in a short streaming pass over the file. The
+    empty-line search only runs when the file has more lines than the records account for (a
+    line count over the file, taken by a thread while DuckDB parses, decides). Lines are exact
+    for any mix of multi-line quoted fields, rejects and blank lines. Limit: an empty line is
+    told from an empty line inside a quoted field by the parity of the quotes before it, so in
+    a file that has blank lines, a stray quote inside an unquoted value (DuckDB accepts
+    ``x"y``) shifts the lines of the records after the next blank line by one.
 
     The rejects tables of an earlier call on ``con`` are dropped first, so each call reports
     only its own file. GB18030/UTF-16 files are transcoded to a UTF-8 copy in ``opts.workdir``

@@ -152,9 +152,9 @@ class Workspace:
         step = on_step or (lambda _s: None)
         try:
             size = src.size
-            if size > LIMITS.max_upload_mb * 1024 * 1024:
+            if size > LIMITS.max_file_mb * 1024 * 1024:
                 raise ImportFailure(
-                    f"文件「{src.name}」有 {size / 1024 / 1024:.0f} MB，超过单个文件 {LIMITS.max_upload_mb} MB 的上限。"
+                    f"文件「{src.name}」有 {size / 1024 / 1024:.0f} MB，超过单个文件 {LIMITS.max_file_mb} MB 的上限。"
                     "请按时间段分几次导出，或拆分后再导入。"
                 )
             step("识别格式")

@@ -104,3 +104,16 @@ def test_core_never_imports_streamlit() -> None:
                 names = [node.module]
             offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] in {"streamlit", "ui", "plotly"}]
     assert offenders == []
+
+
+def test_streamlit_config_keeps_data_local_and_states_the_upload_limit() -> None:
+    import tomllib
+
+    from core.settings import LIMITS
+
+    cfg = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert cfg["browser"]["gatherUsageStats"] is False
+    assert cfg["server"]["address"] == "localhost"
+    assert cfg["server"]["enableXsrfProtection"] is True
+    assert cfg["client"]["toolbarMode"] == "viewer"
+    assert cfg["server"]["maxUploadSize"] == LIMITS.max_upload_mb

@@ -5,9 +5,11 @@ import tempfile
 import streamlit as st
 
 from core.csvout import to_csv
+from core.formats.template_spec import TEMPLATE_TITLES
 from core.importer import import_many, load_sample
 from core.labels import FORMAT_LABELS, KIND_LABELS
 from core.settings import LIMITS
+from core.templates import blank_template
 from core.workspace import copy_upload
 from ui.glue import imports, is_empty, progress_bar, workspace
 
@@ -106,17 +108,10 @@ else:
 
 st.subheader("空白模板")
 st.write("钉钉群、手工整理的名单，请按模板填写后导入。表头可以是中文或英文，表格上方可以有标题行。")
-try:
-    from core.templates import blank_template
-    from core.formats.template_spec import TEMPLATE_TITLES
-except ImportError:
-    st.caption("模板暂不可用。")
-else:
-    cols = st.columns(len(TEMPLATE_TITLES))
-    for col, (kind, title) in zip(cols, TEMPLATE_TITLES.items()):
-        col.markdown(f"**{title}**")
-        col.download_button("下载 Excel", blank_template(kind, "xlsx"), file_name=f"{title}.xlsx",
-                            key=f"tpl_{kind}_xlsx",
-                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        col.download_button("下载 CSV", blank_template(kind, "csv"), file_name=f"{title}.csv", key=f"tpl_{kind}_csv",
-                            mime="text/csv")
+cols = st.columns(len(TEMPLATE_TITLES))
+for col, (kind, title) in zip(cols, TEMPLATE_TITLES.items()):
+    col.markdown(f"**{title}**")
+    col.download_button("下载 Excel", blank_template(kind, "xlsx"), file_name=f"{title}.xlsx", key=f"tpl_{kind}_xlsx",
+                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    col.download_button("下载 CSV", blank_template(kind, "csv"), file_name=f"{title}.csv", key=f"tpl_{kind}_csv",
+                        mime="text/csv")

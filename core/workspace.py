@@ -7,6 +7,7 @@ records the import. A file that fails loads nothing.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -16,7 +17,7 @@ import tempfile
 import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import duckdb
 
@@ -125,17 +126,25 @@ class Workspace:
         return Settings.model_validate_json(rows[0][0]) if rows else Settings()
 
     def save_settings(self, settings: Settings) -> None:
-        with self._write_lock:
-            cur = self.cursor()
+        with self._write_lock, self._transaction() as cur:
+            cur.execute("insert or replace into meta values ('settings', ?)", [settings.model_dump_json()])
+            self._bump(cur)
+
+    @contextlib.contextmanager
+    def _transaction(self, cur: duckdb.DuckDBPyConnection | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Run a block in one transaction on ``cur`` (or a new cursor, closed afterwards)."""
+        own = cur is None
+        cur = cur or self.cursor()
+        try:
+            cur.execute("begin")
             try:
-                cur.execute("begin")
-                cur.execute("insert or replace into meta values ('settings', ?)", [settings.model_dump_json()])
-                self._bump(cur)
+                yield cur
                 cur.execute("commit")
             except BaseException:
                 cur.execute("rollback")
                 raise
-            finally:
+        finally:
+            if own:
                 cur.close()
 
     def _bump(self, cur: duckdb.DuckDBPyConnection) -> None:
@@ -172,14 +181,9 @@ class Workspace:
                     report.kind = result.kind
                     report.warnings = list(result.warnings)
                     step("写入工作区")
-                    cur.execute("begin")
-                    try:
+                    with self._transaction(cur):
                         self._load(cur, src, report, result, group_name or None, settings)
                         self._bump(cur)
-                        cur.execute("commit")
-                    except BaseException:
-                        cur.execute("rollback")
-                        raise
                 finally:
                     cur.close()
         except ImportFailure as exc:
@@ -369,34 +373,25 @@ class Workspace:
 
     def undo_import(self, import_id: int) -> bool:
         """Remove everything one import added; return False if there is no such import."""
-        with self._write_lock:
-            cur = self.cursor()
-            try:
-                cur.execute("begin")
-                found = cur.execute("select count(*) from imports where id = ?", [import_id]).fetchall()[0][0]
-                if found:
-                    for table in ("messages", "member_facts", "person_facts", "group_facts", "account_names",
-                                  "rejects", "imports"):
-                        column = "id" if table == "imports" else "import_id"
-                        cur.execute(f"delete from {table} where {column} = ?", [import_id])
-                    cur.execute(
-                        """
-                        delete from accounts a where not exists (select 1 from account_names n where n.account_id = a.id)
-                          and not exists (select 1 from messages m where m.sender_account_id = a.id or m.group_account_id = a.id)
-                          and not exists (select 1 from member_facts f where f.person_account_id = a.id or f.group_account_id = a.id)
-                          and not exists (select 1 from person_facts f where f.account_id = a.id)
-                          and not exists (select 1 from group_facts f where f.account_id = a.id or f.owner_account_id = a.id)
-                        """
-                    )
-                    identity.resolve(cur)
-                    self._bump(cur)
-                cur.execute("commit")
-                return bool(found)
-            except BaseException:
-                cur.execute("rollback")
-                raise
-            finally:
-                cur.close()
+        with self._write_lock, self._transaction() as cur:
+            found = cur.execute("select count(*) from imports where id = ?", [import_id]).fetchall()[0][0]
+            if found:
+                for table in ("messages", "member_facts", "person_facts", "group_facts", "account_names",
+                              "rejects", "imports"):
+                    column = "id" if table == "imports" else "import_id"
+                    cur.execute(f"delete from {table} where {column} = ?", [import_id])
+                cur.execute(
+                    """
+                    delete from accounts a where not exists (select 1 from account_names n where n.account_id = a.id)
+                      and not exists (select 1 from messages m where m.sender_account_id = a.id or m.group_account_id = a.id)
+                      and not exists (select 1 from member_facts f where f.person_account_id = a.id or f.group_account_id = a.id)
+                      and not exists (select 1 from person_facts f where f.account_id = a.id)
+                      and not exists (select 1 from group_facts f where f.account_id = a.id or f.owner_account_id = a.id)
+                    """
+                )
+                identity.resolve(cur)
+                self._bump(cur)
+            return bool(found)
 
     def summary(self) -> dict[str, Any]:
         row = self.query(

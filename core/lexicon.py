@@ -40,6 +40,10 @@ OFFTOPIC_WORDS = ("早上好", "早安", "晚安", "午安", "节日快乐", "�
                   "生日快乐", "端午安康", "中秋快乐", "国庆快乐", "五一快乐", "劳动节快乐", "周末愉快",
                   "吃了吗", "哈哈")
 
+# Group names or categories that mark a task/project group, dissolved when the task ends
+# (因专项工作组建的微信群在结束工作后应及时解散).
+PROJECT_WORDS = ("项目", "专项", "临时", "活动", "普查", "攻坚", "行动", "检查", "督查", "验收", "调查", "小组")
+
 
 def alternation(words: tuple[str, ...]) -> str:
     """An RE2 alternation that matches any of ``words`` literally."""

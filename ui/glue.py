@@ -6,6 +6,8 @@ import, undo or settings change increments, so nothing stale is ever shown.
 
 from __future__ import annotations
 
+import datetime as dt
+import importlib
 import os
 from pathlib import Path
 from typing import Any, Callable
@@ -13,6 +15,7 @@ from typing import Any, Callable
 import pandas as pd
 import streamlit as st
 
+from core.analysis.base import Scope, Window, filter_options, window_of
 from core.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,3 +86,71 @@ def progress_bar(start_text: str) -> Callable[[int, int, str, str], None]:
         bar.progress(done / max(total, 1), text=text)
 
     return update
+
+
+# -- analysis queries ------------------------------------------------------------------------
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _run(path: str, version: int, name: str, args: tuple, kwargs: tuple) -> Any:
+    module, _, fn = name.rpartition(".")
+    return getattr(importlib.import_module(module), fn)(_workspace(path), *args, **dict(kwargs))
+
+
+def cached(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``fn(workspace, *args, **kwargs)`` cached by workspace version: an import, undo or
+    settings change shows fresh figures. ``fn`` must be a module-level function of ``core``
+    whose arguments are hashable (Scope, dates, numbers, strings, tuples)."""
+    return _run(str(workspace_path()), version(), f"{fn.__module__}.{fn.__qualname__}", args,
+                tuple(sorted(kwargs.items())))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _filter_options(path: str, version: int) -> dict[str, Any]:
+    return filter_options(_workspace(path))
+
+
+def scope_sidebar(groups: bool = True) -> Scope:
+    """The shared filters (date range, unit, group) in the sidebar; returns the Scope.
+
+    Values persist across pages through session state keys ``f_dates``, ``f_units``, ``f_groups``."""
+    opts = _filter_options(str(workspace_path()), version())
+    with st.sidebar:
+        st.markdown("**筛选**")
+        start = end = None
+        if opts["first"]:
+            dates = st.date_input("时间范围", value=(opts["first"], opts["last"]), min_value=opts["first"],
+                                  max_value=opts["last"], key="f_dates", format="YYYY-MM-DD",
+                                  help="只统计这段时间内的消息（按本地日期，含首尾两天）")
+            if isinstance(dates, (tuple, list)) and len(dates) == 2:
+                start, end = dates
+                if (start, end) == (opts["first"], opts["last"]):
+                    start = end = None
+        units = st.multiselect("单位/科室", opts["units"], key="f_units", placeholder="全部单位",
+                               help="只看这些单位的干部，以及有这些单位干部的群")
+        chosen: list[int] = []
+        if groups:
+            names = {gid: name for gid, name in opts["groups"]}
+            chosen = st.multiselect("工作群", list(names), format_func=names.get, key="f_groups",
+                                    placeholder="全部工作群")
+    return Scope(start=start, end=end, units=tuple(units), groups=tuple(chosen))
+
+
+def window(scope: Scope) -> Window:
+    return cached(window_of, scope)
+
+
+def window_caption(scope: Scope) -> None:
+    """One line under the title: the period every figure on the page covers."""
+    w = window(scope)
+    if w.lo is None:
+        return
+    text = f"统计期：{w.lo:%Y-%m-%d} 至 {w.hi:%Y-%m-%d}，共 {w.days} 天"
+    if scope.units:
+        text += f"；单位：{'、'.join(scope.units)}"
+    if scope.groups:
+        text += f"；已选 {len(scope.groups)} 个群"
+    st.caption(text)
+    if w.unknown_years:
+        years = "、".join(str(y) for y in w.unknown_years)
+        st.warning(f"法定节假日日历还不包含 {years} 年：这些年份按周一至周五上班计算。"
+                   "可在“非工作时间”页的设置里补充放假和调休日期。")

@@ -1,0 +1,197 @@
+"""The analysis scope every page, the CLI and the proposal share.
+
+``scoped(ws, scope)`` opens a cursor of its own and creates, on that cursor only (TEMP objects
+are per connection in DuckDB), the tables and views that hold the definitions of issue 3:
+
+``_cfg``   one row: settings and the analysis window
+           (lo, hi: local dates, inclusive; days; as_of: local timestamp; zombie_since: local timestamp)
+``_cal``   d date, workday boolean, source varchar, holiday varchar — every day lo … hi
+``_g``     group_id — groups in scope (group filter, unit filter)
+``_p``     person_id — people in scope (unit filter)
+``v_msg``  every non-system message in scope (group in ``_g``, local date in [lo, hi]) with
+           group_id, person_id (sender, may be NULL), sent_at, sent_local, d, hh, dow (1 = Mon … 7),
+           kind, category, text, mentions, norm_hash, norm_len, import_id, line, after_hours,
+           late_night, exempt. System and recall messages never appear here.
+``v_mem``  memberships of groups in ``_g`` (all members, whatever their unit, so overlap is exact)
+
+Definitions (the same on every page, in the CLI and the proposal):
+- after hours: local date is not a workday (official calendar with 调休; unknown years Mon–Fri),
+  or local time outside [work_start, work_end), or inside the lunch break when one is set;
+- late night: local time in [22:00, 24:00) or [00:00, 07:00);
+- exempt: the group is flagged emergency, or the text contains an emergency word;
+- the window: scope.start … scope.end (local dates, inclusive), by default the first message's
+  date … the analysis date; ``days`` is its length in days (the denominator of "per day").
+- the analysis date ``as_of``: scope.as_of (a date means the end of that day), by default the
+  newest message in the workspace; zombie: no non-system message in the ``zombie_days`` days up
+  to it (sent_local > as_of − zombie_days).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import pandas as pd
+import pyarrow as pa
+
+from core import workcal
+from core.settings import Settings
+from core.workspace import Workspace
+
+LATE_NIGHT_START = dt.time(22, 0)
+LATE_NIGHT_END = dt.time(7, 0)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the user filtered on. Empty tuples mean "all"."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+    units: tuple[str, ...] = ()
+    groups: tuple[int, ...] = ()
+    as_of: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Window:
+    """The resolved analysis window (local dates) and analysis date."""
+
+    lo: dt.date | None
+    hi: dt.date | None
+    days: int
+    as_of: dt.datetime | None
+    unknown_years: tuple[int, ...] = field(default_factory=tuple)
+
+
+def _bounds(cur: Any) -> tuple[dt.datetime | None, dt.datetime | None]:
+    return tuple(cur.execute("select min(sent_local), max(sent_local) from messages").fetchall()[0])  # type: ignore[return-value]
+
+
+def resolve_window(cur: Any, scope: Scope) -> Window:
+    """Turn the user's dates into the window every figure uses."""
+    first, last = _bounds(cur)
+    if scope.as_of is not None:
+        as_of: dt.datetime | None = dt.datetime.combine(scope.as_of + dt.timedelta(days=1), dt.time())
+        as_of_date: dt.date | None = scope.as_of
+    else:
+        as_of, as_of_date = last, (last.date() if last else None)
+    lo = scope.start or (first.date() if first else None)
+    hi = scope.end or as_of_date
+    if lo is None or hi is None:
+        return Window(None, None, 0, as_of)
+    days = max((hi - lo).days + 1, 0)
+    return Window(lo, hi, days, as_of, tuple(workcal.unknown_years(lo, hi)) if days else ())
+
+
+def _cal_table(window: Window, settings: Settings) -> pa.Table:
+    days = workcal.days(window.lo, window.hi, settings) if window.days else []
+    return pa.table({
+        "d": pa.array([x.date for x in days], pa.date32()),
+        "workday": pa.array([x.workday for x in days], pa.bool_()),
+        "source": pa.array([x.source for x in days], pa.string()),
+        "holiday": pa.array([x.holiday_name for x in days], pa.string()),
+    })
+
+
+_VIEWS = """
+create or replace temp view v_msg as
+select gm.group_id, pm.person_id, m.sent_at, m.sent_local, m.sent_local::date as d,
+       hour(m.sent_local) as hh, isodow(m.sent_local) as dow,
+       m.kind, m.category, m.text, m.mentions, m.norm_hash, m.norm_len, m.import_id, m.line,
+       (not c.workday
+        or m.sent_local::time < f.work_start or m.sent_local::time >= f.work_end
+        or (f.lunch_start is not null and m.sent_local::time >= f.lunch_start
+            and m.sent_local::time < f.lunch_end)) as after_hours,
+       (m.sent_local::time >= time '22:00' or m.sent_local::time < time '07:00') as late_night,
+       (g.emergency or (m.text is not null and len(f.emergency_words) > 0
+                        and list_bool_or(list_transform(f.emergency_words, lambda w: contains(m.text, w)))))
+           as exempt
+from messages m
+join group_map gm on gm.account_id = m.group_account_id
+join _g on _g.group_id = gm.group_id
+join groups g on g.id = gm.group_id
+join _cal c on c.d = m.sent_local::date
+left join person_map pm on pm.account_id = m.sender_account_id
+cross join _cfg f
+where m.kind not in ('system', 'recall');
+
+create or replace temp view v_mem as
+select mb.group_id, mb.person_id, mb.role, mb.joined_at, mb.source
+from memberships mb join _g on _g.group_id = mb.group_id;
+"""
+
+
+@contextlib.contextmanager
+def scoped(ws: Workspace, scope: Scope = Scope()) -> Iterator[Any]:
+    """A cursor with the scope's TEMP tables and views (see the module docstring)."""
+    settings = ws.settings()
+    cur = ws.cursor()
+    try:
+        window = resolve_window(cur, scope)
+        cur.register("_cal_arrow", _cal_table(window, settings))
+        cur.execute("create or replace temp table _cal as select * from _cal_arrow")
+        cur.unregister("_cal_arrow")
+        zombie_since = (window.as_of - dt.timedelta(days=settings.zombie_days)) if window.as_of else None
+        cur.execute(
+            """
+            create or replace temp table _cfg as
+            select ?::date as lo, ?::date as hi, ?::integer as days, ?::timestamp as as_of,
+                   ?::timestamp as zombie_since,
+                   ?::time as work_start, ?::time as work_end, ?::time as lunch_start, ?::time as lunch_end,
+                   ?::varchar[] as emergency_words, ?::integer as zombie_days, ?::integer as cap,
+                   ?::double as reading_seconds, ?::integer as max_members, ?::varchar as tz
+            """,
+            [window.lo, window.hi, window.days, window.as_of, zombie_since,
+             settings.work_start, settings.work_end, settings.lunch_start, settings.lunch_end,
+             [w for w in settings.emergency_words if w], settings.zombie_days, settings.cap,
+             settings.reading_seconds, settings.max_group_members, settings.timezone],
+        )
+        cur.execute("create or replace temp table _p as select id as person_id from people "
+                    "where len(?::varchar[]) = 0 or unit = any(?::varchar[])",
+                    [list(scope.units), list(scope.units)])
+        cur.execute(
+            """
+            create or replace temp table _g as
+            select g.id as group_id from groups g
+            where (len(?::integer[]) = 0 or g.id = any(?::integer[]))
+              and (len(?::varchar[]) = 0 or g.unit = any(?::varchar[])
+                   or exists (select 1 from memberships mb join _p on _p.person_id = mb.person_id
+                              where mb.group_id = g.id))
+            """,
+            [list(scope.groups), list(scope.groups), list(scope.units), list(scope.units)],
+        )
+        cur.execute(_VIEWS)
+        yield cur
+    finally:
+        cur.close()
+
+
+def frame(cur: Any, sql: str, params: list[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
+    """Run ``sql`` on ``cur`` and return the whole result as a DataFrame (small results only)."""
+    return cur.execute(sql, params or []).df()
+
+
+def window_of(ws: Workspace, scope: Scope = Scope()) -> Window:
+    """The window ``scope`` resolves to (for captions: "2026-03-02 至 2026-05-30，共 90 天")."""
+    cur = ws.cursor()
+    try:
+        return resolve_window(cur, scope)
+    finally:
+        cur.close()
+
+
+def filter_options(ws: Workspace) -> dict[str, Any]:
+    """What the sidebar filters offer: units (people's units), groups (id, name), date bounds."""
+    cur = ws.cursor()
+    try:
+        units = [r[0] for r in cur.execute(
+            "select unit from people where unit is not null group by unit order by count(*) desc, unit").fetchall()]
+        groups = cur.execute("select id, name from groups order by name").fetchall()
+        first, last = _bounds(cur)
+        return {"units": units, "groups": groups,
+                "first": first.date() if first else None, "last": last.date() if last else None}
+    finally:
+        cur.close()

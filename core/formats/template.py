@@ -336,8 +336,14 @@ def _stage(con: Any, kind: str, colmap: dict[str, str], all_cols: list[str], pre
     params: dict[str, Any] = {"prefix": prefix, "yes": sorted(YES), "no": sorted(NO)}
     for field, col in cols.items():
         params[f"h_{field}"] = col.header
+    def absent(f: str) -> str:
+        # System notices (入群、撤回) have no sender in any export.
+        if kind == "messages" and f == "sender":
+            return f"{v(f)} is null and coalesce(ty.v, 'text') not in ('system', 'recall')"
+        return f"{v(f)} is null"
+
     missing = "concat_ws('、', " + ", ".join(
-        f"case when {v(f)} is null then '「' || $h_{f} || '」' end" for f in REQUIRED[kind]) + ")"
+        f"case when {absent(f)} then '「' || $h_{f} || '」' end" for f in REQUIRED[kind]) + ")"
     checks = [f"when {missing} <> '' then $prefix || '缺少必填项' || {missing} || '，未导入。'"]
     joins = []
     _lookup_table(con, "_tpl_platforms", PLATFORM_NAMES)

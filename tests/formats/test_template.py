@@ -54,6 +54,7 @@ def test_messages_csv_title_rows_types_rejects(tmp_path: Path) -> None:
         "综合办工作群,赵六,2026-03-11 10:00,坏平台,,飞书,\n"
         "综合办工作群,只有两列\n"
         "综合办工作群,钱七,2026-03-11 11:00,ok,撤回,企业微信,\n"
+        "综合办工作群,,2026-03-11 12:00,王小明邀请钱七加入了群聊,系统,,\n"
     ))
     assert detect_score(template, path) >= 0.9
     result, staged = stage_file(template, path)
@@ -69,6 +70,8 @@ def test_messages_csv_title_rows_types_rejects(tmp_path: Path) -> None:
         (11, "综合办工作群", "赵六", "2026-03-11 10:00", "text", None, "坏平台", "dingtalk"),
         (12, None, None, None, None, None, None, None),
         (13, "综合办工作群", "钱七", "2026-03-11 11:00", "recall", "撤回", "ok", "wecom"),
+        # System notices have no sender in any export: not a missing value.
+        (14, "综合办工作群", None, "2026-03-11 12:00", "system", "系统", "王小明邀请钱七加入了群聊", "dingtalk"),
     ]
     reasons = {r["line"]: r["reject"] for r in rows if r["reject"]}
     assert reasons == {

@@ -102,7 +102,7 @@ class Workspace:
     # -- connections -------------------------------------------------------------------------
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        """A new cursor for one query or one unit of work, with the workspace timezone set."""
+        """A new cursor for one query or one unit of work (DuckDB cursors are cheap connections)."""
         cur = self._con.cursor()
         return cur
 
@@ -126,8 +126,13 @@ class Workspace:
         return Settings.model_validate_json(rows[0][0]) if rows else Settings()
 
     def save_settings(self, settings: Settings) -> None:
+        """Persist ``settings``. A new timezone moves every stored wall-clock time with it (the
+        instants stay), so working hours are judged in the zone the user chose."""
+        old_zone = self.settings().timezone
         with self._write_lock, self._transaction() as cur:
             cur.execute("insert or replace into meta values ('settings', ?)", [settings.model_dump_json()])
+            if settings.timezone != old_zone:
+                cur.execute("update messages set sent_local = timezone(?, sent_at)", [settings.timezone])
             self._bump(cur)
 
     @contextlib.contextmanager

@@ -98,6 +98,7 @@ class Workspace:
         with self._write_lock:
             self._con.execute(_sql("schema.sql"))
             self._con.execute("insert or ignore into meta values ('version', '0')")
+        self._reclassify_if_rules_changed()
 
     # -- connections -------------------------------------------------------------------------
 
@@ -118,6 +119,32 @@ class Workspace:
 
     def version(self) -> int:
         return int(self.query("select value from meta where key = 'version'")[0][0])
+
+    # -- classification ----------------------------------------------------------------------
+
+    def _reclassify_if_rules_changed(self) -> None:
+        """Categories and duplicate keys are computed once, at import. When the word lists or the
+        classification SQL have changed since (a new version of the app), recompute them for every
+        stored message, so old and new imports are judged by the same rules."""
+        fingerprint = classifier_fingerprint()
+        stored = self.query("select value from meta where key = 'classifier'")
+        if stored and stored[0][0] == fingerprint:
+            return
+        with self._write_lock, self._transaction() as cur:
+            if cur.execute("select count(*) from messages").fetchall()[0][0]:
+                cur.execute("create or replace temp view _texts as select distinct kind, text from messages")
+                classify = _sql("classify.sql").split(";\n")[0]
+                cur.execute(classify, {"fw": _FULLWIDTH, "hw": _HALFWIDTH, **category_patterns()})
+                cur.execute(
+                    """
+                    update messages set category = c.category, norm_hash = c.norm_hash, norm_len = c.norm_len
+                    from _cls c
+                    where c.kind = messages.kind and c.text is not distinct from messages.text
+                      and (messages.category <> c.category or messages.norm_hash is distinct from c.norm_hash)
+                    """
+                )
+            cur.execute("insert or replace into meta values ('classifier', ?)", [fingerprint])
+            self._bump(cur)
 
     # -- settings ----------------------------------------------------------------------------
 
@@ -283,6 +310,8 @@ class Workspace:
                     "where sent_at < timestamptz '2000-01-01 00:00:00+00' or sent_at >= timestamptz '2100-01-01 00:00:00+00'")
         patterns = category_patterns()
         classify, join_back = [q for q in _sql("classify.sql").split(";\n") if q.strip()]
+        cur.execute("create or replace temp view _texts as "
+                    "select kind, text from _new where sent_at is not null and group_id is not null")
         cur.execute(classify, {"fw": _FULLWIDTH, "hw": _HALFWIDTH, **patterns})
         cur.execute(join_back)
         # Content key: group, sender, second and kind class (plus the text, for plain text).
@@ -438,6 +467,12 @@ class Workspace:
 
     def review(self) -> list[tuple[str, str, str, str]]:
         return self.query("select norm, account_key, names, reason from identity_review order by norm, account_key")
+
+
+def classifier_fingerprint() -> str:
+    """Identifies the classification rules: the word lists and the SQL that applies them."""
+    rules = json.dumps(category_patterns(), sort_keys=True, ensure_ascii=False) + _sql("classify.sql")
+    return hashlib.sha256(rules.encode("utf-8")).hexdigest()[:16]
 
 
 def _zone(name: str) -> dt.tzinfo:

@@ -233,3 +233,28 @@ def test_group_key_links_to_group_name_from_group_list(ws: Workspace, tmp_path: 
     run(ws, tmp_path, fake_reader([dict(line=2, sender_name="李四", sent_local="2024-05-11 09:00:00", kind="text",
                                         text="b")], group_name="技术保障工作群"), name="技术保障工作群.csv")
     assert ws.summary()["groups"] == 1
+
+
+def test_changed_word_lists_reclassify_stored_messages_once(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    from tests.analysis.fixtures import messages
+
+    ws = Workspace(path)
+    messages(ws, tmp_path, [("甲群", "王一", "2026-05-11 09:00:00", "收到", "文本"),
+                            ("甲群", "李二", "2026-05-11 09:01:00", "请各村于周五前报送台账", "文本")])
+    assert ws.query("select text, category from messages order by line") == [
+        ("收到", "ack"), ("请各村于周五前报送台账", "assignment")]
+    # As if the workspace had been classified by an older version with other word lists.
+    ws.query("update messages set category = 'other', norm_hash = null")
+    ws.query("update meta set value = 'older-rules' where key = 'classifier'")
+    version = ws.version()
+    ws.close()
+    ws = Workspace(path)
+    assert ws.query("select text, category, norm_hash is not null, norm_len from messages order by line") == [
+        ("收到", "ack", True, 2), ("请各村于周五前报送台账", "assignment", True, 11)]
+    assert ws.version() == version + 1
+    ws.close()
+    # Opened again with the same rules: nothing to do.
+    ws = Workspace(path)
+    assert ws.version() == version + 1
+    ws.close()

@@ -1,11 +1,13 @@
--- Normalise, hash and classify the staged messages of one import (TEMP table _new → _keyed).
+-- Normalise, hash and classify (kind, text) pairs: TEMP view _texts → _cls, then the staged
+-- messages of one import (TEMP table _new → _keyed). Reclassifying a workspace whose word lists
+-- changed runs only the first statement, over every stored message.
 -- Named parameters: fw/hw (fullwidth → halfwidth characters) and the patterns of
 -- core/lexicon.category_patterns().
 -- Chat text repeats a lot (收到, 好的, [图片]): each distinct (kind, text) is classified once.
 create or replace temp table _cls as
 with base as (
     select kind, text, translate(coalesce(text, ''), $fw, $hw) as t
-    from (select distinct kind, text from _new where sent_at is not null and group_id is not null)
+    from (select distinct kind, text from _texts)
 ),
 norm as (
     select b.*,

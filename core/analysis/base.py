@@ -29,6 +29,7 @@ Definitions (the same on every page, in the CLI and the proposal):
 from __future__ import annotations
 
 import contextlib
+import re
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -98,6 +99,15 @@ def _cal_table(window: Window, settings: Settings) -> pa.Table:
 
 _VIEWS = """
 create or replace temp view v_msg as
+with m as (
+    -- text-derived flags first, at the scan: the joins below then move no strings for
+    -- queries that only count
+    select group_account_id, sender_account_id, sent_at, sent_local, kind, category, text, mentions,
+           norm_hash, norm_len, import_id, line,
+           coalesce(regexp_matches(text, getvariable('qj_emergency_re')), false) as emergency_word
+    from messages
+    where kind not in ('system', 'recall')
+)
 select gm.group_id, pm.person_id, m.sent_at, m.sent_local, m.sent_local::date as d,
        hour(m.sent_local) as hh, isodow(m.sent_local) as dow,
        m.kind, m.category, m.text, m.mentions, m.norm_hash, m.norm_len, m.import_id, m.line,
@@ -106,22 +116,27 @@ select gm.group_id, pm.person_id, m.sent_at, m.sent_local, m.sent_local::date as
         or (f.lunch_start is not null and m.sent_local::time >= f.lunch_start
             and m.sent_local::time < f.lunch_end)) as after_hours,
        (m.sent_local::time >= time '22:00' or m.sent_local::time < time '07:00') as late_night,
-       (g.emergency or (m.text is not null and len(f.emergency_words) > 0
-                        and list_bool_or(list_transform(f.emergency_words, lambda w: contains(m.text, w)))))
-           as exempt
-from messages m
+       -- the pattern is a session variable bound in scoped(): a constant pattern is compiled once,
+       -- a column of the joined _cfg would be compiled for every row
+       (g.emergency or m.emergency_word) as exempt
+from m
 join group_map gm on gm.account_id = m.group_account_id
 join _g on _g.group_id = gm.group_id
 join groups g on g.id = gm.group_id
 join _cal c on c.d = m.sent_local::date
 left join person_map pm on pm.account_id = m.sender_account_id
-cross join _cfg f
-where m.kind not in ('system', 'recall');
+cross join _cfg f;
 
 create or replace temp view v_mem as
 select mb.group_id, mb.person_id, mb.role, mb.joined_at, mb.source
 from memberships mb join _g on _g.group_id = mb.group_id;
 """
+
+
+def emergency_pattern(words: list[str]) -> str:
+    """An RE2 pattern matching any of ``words`` literally; with no words, one that never matches."""
+    words = [w for w in words if w]
+    return "|".join(re.escape(w) for w in words) if words else "[^\\s\\S]"
 
 
 @contextlib.contextmanager
@@ -163,6 +178,7 @@ def scoped(ws: Workspace, scope: Scope = Scope()) -> Iterator[Any]:
             """,
             [list(scope.groups), list(scope.groups), list(scope.units), list(scope.units)],
         )
+        cur.execute("set variable qj_emergency_re = ?", [emergency_pattern(settings.emergency_words)])
         cur.execute(_VIEWS)
         yield cur
     finally:

@@ -7,11 +7,16 @@ from ui.glue import ICON, summary, workspace_path
 # A local icon: a :material/…: page icon would make the browser fetch it from a font CDN.
 st.set_page_config(page_title="群鉴 · 工作群精简分析", page_icon=str(ICON), layout="wide")
 
-pages = [
-    st.Page("pages/home.py", title="首页", icon=":material/home:", default=True),
-    st.Page("pages/import.py", title="数据导入", icon=":material/upload_file:"),
-    st.Page("pages/people.py", title="核对人员", icon=":material/badge:"),
-]
+pages = {
+    "开始": [
+        st.Page("pages/home.py", title="首页", icon=":material/home:", default=True),
+        st.Page("pages/import.py", title="数据导入", icon=":material/upload_file:"),
+        st.Page("pages/people.py", title="核对人员", icon=":material/badge:"),
+    ],
+    "查看问题": [
+        st.Page("pages/burden.py", title="人员负担", icon=":material/person_alert:"),
+    ],
+}
 
 with st.sidebar:
     st.markdown("### 群鉴")

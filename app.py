@@ -17,6 +17,7 @@ pages = {
         st.Page("pages/burden.py", title="人员负担", icon=":material/person_alert:"),
         st.Page("pages/overlap.py", title="群重叠", icon=":material/join_inner:"),
         st.Page("pages/after_hours.py", title="非工作时间", icon=":material/bedtime:"),
+        st.Page("pages/quality.py", title="消息质量", icon=":material/filter_alt:"),
     ],
 }
 

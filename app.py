@@ -18,6 +18,7 @@ pages = {
         st.Page("pages/overlap.py", title="群重叠", icon=":material/join_inner:"),
         st.Page("pages/after_hours.py", title="非工作时间", icon=":material/bedtime:"),
         st.Page("pages/quality.py", title="消息质量", icon=":material/filter_alt:"),
+        st.Page("pages/lifecycle.py", title="群生命周期", icon=":material/hourglass_bottom:"),
     ],
 }
 

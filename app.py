@@ -14,6 +14,7 @@ pages = {
         st.Page("pages/people.py", title="核对人员", icon=":material/badge:"),
     ],
     "查看问题": [
+        st.Page("pages/overview.py", title="概览", icon=":material/dashboard:"),
         st.Page("pages/burden.py", title="人员负担", icon=":material/person_alert:"),
         st.Page("pages/overlap.py", title="群重叠", icon=":material/join_inner:"),
         st.Page("pages/after_hours.py", title="非工作时间", icon=":material/bedtime:"),

@@ -3,6 +3,7 @@
     python -m core import  --workspace DB [--group-name NAME] FILE...
     python -m core summary --workspace DB
     python -m core sample  --out DIR [--seed N] [--days N]
+    python -m core report  --workspace DB [--cap 3] [--as-of DATE]
 
 Every command prints JSON (one object per line for ``import``).
 """
@@ -55,12 +56,36 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from core.analysis.base import Scope
+    from core.analysis.report import build
+
+    if not Path(args.workspace).is_file():
+        print(f"找不到工作区文件「{args.workspace}」。请先用 import 命令导入数据。", file=sys.stderr)
+        return 2
+    ws = Workspace(args.workspace)
+    try:
+        _print(build(ws, Scope(as_of=args.as_of), cap=args.cap))
+    finally:
+        ws.close()
+    return 0
+
+
 def _cmd_sample(args: argparse.Namespace) -> int:
     from core.sample import generate
 
     manifest = generate(Path(args.out), seed=args.seed, days=args.days)
     _print(manifest)
     return 0
+
+
+def _date(text: str) -> "dt.date":
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期「{text}」无法识别，请写成 2026-05-30 这样的格式") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,6 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("summary", help="工作区概况")
     p.add_argument("--workspace", default=str(DEFAULT_PATH))
     p.set_defaults(func=_cmd_summary)
+
+    p = sub.add_parser("report", help="分析报告（一个 JSON 对象）")
+    p.add_argument("--workspace", default=str(DEFAULT_PATH))
+    p.add_argument("--cap", type=int, default=None, help="每人最多群数（默认取工作区设置，3）")
+    p.add_argument("--as-of", type=_date, default=None, help="分析日期 YYYY-MM-DD（默认最新一条消息的时间）")
+    p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("sample", help="生成示例乡镇数据文件")
     p.add_argument("--out", required=True, help="输出目录")

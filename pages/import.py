@@ -83,7 +83,7 @@ else:
         "内容": KIND_LABELS.get(h["kind"], h["kind"]), "读取行数": h["rows"], "新增": h["loaded"],
         "已存在": h["duplicates"], "拒绝": h["rejected"],
         "导入时间": h["imported_at"].strftime("%Y-%m-%d %H:%M"),
-    } for h in history], hide_index=True, use_container_width=True)
+    } for h in history], hide_index=True, width="stretch")
 
     with_rejects = [h for h in history if h["rejected"]]
     if with_rejects:

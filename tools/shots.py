@@ -62,7 +62,13 @@ def main() -> None:
                 page.wait_for_function("!document.querySelector('[data-testid=stStatusWidget]')", timeout=60_000)
                 time.sleep(1.5)
                 path = out / f"{i:02d}_{title}.png"
+                # Streamlit scrolls inside its own container: grow the viewport to show it all.
+                height = page.evaluate("Math.max(...[...document.querySelectorAll('[data-testid=stMain], "
+                                       "section.main')].map(e => e.scrollHeight), 768)")
+                page.set_viewport_size({"width": args.width, "height": int(height)})
+                time.sleep(0.8)
                 page.screenshot(path=str(path), full_page=True)
+                page.set_viewport_size({"width": args.width, "height": 768})
                 print(path)
             b.close()
     finally:

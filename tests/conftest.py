@@ -45,3 +45,18 @@ def detect_score(module: Any, path: Path, name: str | None = None) -> float:
 def shared_formats() -> Path:
     assert SHARED_FORMATS.is_dir(), f"expected the format examples at {SHARED_FORMATS}"
     return SHARED_FORMATS
+
+
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace file holding the whole sample township, imported once per test session
+    (read-only: copy it before changing anything)."""
+    from core.importer import load_sample
+    from core.workspace import Workspace
+
+    path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
+    ws = Workspace(path)
+    reports = load_sample(ws)
+    ws.close()
+    assert not [r.errors for r in reports if r.errors]
+    return path

@@ -27,11 +27,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def _serve(workspace: Path) -> tuple[str, subprocess.Popen]:
+    """Start `streamlit run app.py` on a free localhost port against ``workspace``."""
     assert Path(CHROMIUM).exists(), "Debian's chromium is required (.ci/run installs it)"
     port = _free_port()
-    env = dict(os.environ, QUNJIAN_WORKSPACE=str(tmp_path_factory.mktemp("ws") / "browser.duckdb"))
+    env = dict(os.environ, QUNJIAN_WORKSPACE=str(workspace))
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
@@ -42,12 +42,26 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     while time.time() < deadline:
         try:
             if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                break
+                return url, proc
         except OSError:
             time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start within 60 s")
+    proc.kill()
+    pytest.fail("streamlit did not start within 60 s")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url, proc = _serve(tmp_path_factory.mktemp("ws") / "browser.duckdb")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def sample_server(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    copy = tmp_path_factory.mktemp("sample_ws") / "sample.duckdb"
+    shutil.copy(sample_db, copy)
+    url, proc = _serve(copy)
     yield url
     proc.terminate()
     proc.wait(timeout=20)
@@ -107,4 +121,33 @@ def test_upload_files_and_read_the_counts(server: str, browser: object, tmp_path
     # Nothing but the local server was contacted.
     outside = [u for u in requests if not u.startswith((server, "data:", "blob:"))]
     assert requests and outside == []
+    page.close()
+
+
+# Each analysis page and a figure it must show for the sample township (see sample_data/README.md).
+PAGES = [
+    ("概览", "116 名干部超过 3 个群"),
+    ("人员负担", "116 名超过 3 个群"),
+    ("群重叠", "0.894"),
+    ("非工作时间", "5,870"),
+    ("消息质量", "干货率"),
+    ("群生命周期", "春季植树造林活动群、经济普查入户登记群、高标准农田建设项目群"),
+]
+
+
+def test_every_analysis_page_shows_its_finding(sample_server: str, browser: object) -> None:
+    page = browser.new_page(viewport={"width": 1366, "height": 768})  # type: ignore[attr-defined]
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(sample_server)
+    nav = page.get_by_test_id("stSidebarNav")
+    nav.get_by_text("首页", exact=True).wait_for(timeout=30_000)
+    for title, figure in PAGES:
+        nav.get_by_text(title, exact=True).click()
+        page.get_by_role("heading", name=title, exact=True).wait_for(timeout=30_000)
+        page.get_by_text(figure).first.wait_for(timeout=60_000)
+        assert page.get_by_test_id("stException").count() == 0, title
+        _shot(page, f"page_{title}")
+    outside = [u for u in requests if not u.startswith((sample_server, "data:", "blob:"))]
+    assert outside == []
     page.close()

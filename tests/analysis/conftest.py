@@ -1,4 +1,4 @@
-"""Fixtures for the analysis tests: the sample township imported once per test session."""
+"""Fixtures for the analysis tests, on copies of the session's sample township (``sample_db``)."""
 
 from __future__ import annotations
 
@@ -8,21 +8,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.importer import load_sample
 from core.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="session")
-def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A workspace file holding the whole sample township (read-only: copy before changing)."""
-    path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
-    ws = Workspace(path)
-    reports = load_sample(ws)
-    ws.close()
-    assert not [r.errors for r in reports if r.errors]
-    return path
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import duckdb
 
-from core import identity
+from core import facts, identity
 from core.formats import detect
 from core.formats.base import (
     LOCAL_TIME_FORMATS, ImportFailure, ReadOptions, ReadResult, Source, create_stage,
@@ -145,6 +145,24 @@ class Workspace:
                 )
             cur.execute("insert or replace into meta values ('classifier', ?)", [fingerprint])
             self._bump(cur)
+
+    # -- derived analysis facts ------------------------------------------------------------
+
+    def ensure_facts(self) -> None:
+        """Make ``msg_facts`` match the current data and settings (rebuilt at most once per
+        workspace version, by whichever caller comes first)."""
+        def current() -> bool:
+            rows = self.query("select value from meta where key = ?", [facts.META_KEY])
+            return bool(rows) and rows[0][0] == str(self.version())
+
+        if current():
+            return
+        with self._write_lock:
+            if current():
+                return
+            settings = self.settings()
+            with self._transaction() as cur:
+                facts.rebuild(cur, settings, self.version())
 
     # -- settings ----------------------------------------------------------------------------
 

@@ -216,7 +216,7 @@ def messages(ws: Workspace, scope: Scope = Scope(), group_id: int | None = None,
                         else '午休' end as reason,
                    v.group_id, g.name as "group", v.person_id, p.display_name as sender,
                    v.kind, v.text, v.late_night, v.exempt
-            from v_msg v
+            from v_msg_text v
             join _cal c on c.d = v.d
             join groups g on g.id = v.group_id
             left join people p on p.id = v.person_id

@@ -10,8 +10,10 @@ are per connection in DuckDB), the tables and views that hold the definitions of
 ``_p``     person_id — people in scope (unit filter)
 ``v_msg``  every non-system message in scope (group in ``_g``, local date in [lo, hi]) with
            group_id, person_id (sender, may be NULL), sent_at, sent_local, d, hh, dow (1 = Mon … 7),
-           kind, category, text, mentions, norm_hash, norm_len, import_id, line, after_hours,
-           late_night, exempt. System and recall messages never appear here.
+           kind, category, norm_hash, norm_len, import_id, line, after_hours, late_night, exempt.
+           System and recall messages never appear here. A filtered scan of ``msg_facts``
+           (core/facts.py), which ``scoped`` brings up to date first.
+``v_msg_text`` the same rows plus text and mentions (a join: use it only to list messages)
 ``v_mem``  memberships of groups in ``_g`` (all members, whatever their unit, so overlap is exact)
 
 Definitions (the same on every page, in the CLI and the proposal):
@@ -29,7 +31,6 @@ Definitions (the same on every page, in the CLI and the proposal):
 from __future__ import annotations
 
 import contextlib
-import re
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -38,6 +39,7 @@ import pandas as pd
 import pyarrow as pa
 
 from core import workcal
+from core.facts import calendar_table
 from core.settings import Settings
 from core.workspace import Workspace
 
@@ -88,44 +90,23 @@ def resolve_window(cur: Any, scope: Scope) -> Window:
 
 
 def _cal_table(window: Window, settings: Settings) -> pa.Table:
-    days = workcal.days(window.lo, window.hi, settings) if window.days else []
-    return pa.table({
-        "d": pa.array([x.date for x in days], pa.date32()),
-        "workday": pa.array([x.workday for x in days], pa.bool_()),
-        "source": pa.array([x.source for x in days], pa.string()),
-        "holiday": pa.array([x.holiday_name for x in days], pa.string()),
-    })
+    if not window.days:
+        return calendar_table(dt.date(2000, 1, 2), dt.date(2000, 1, 1), settings)
+    return calendar_table(window.lo, window.hi, settings)
 
 
 _VIEWS = """
 create or replace temp view v_msg as
-with m as (
-    -- text-derived flags first, at the scan: the joins below then move no strings for
-    -- queries that only count
-    select group_account_id, sender_account_id, sent_at, sent_local, kind, category, text, mentions,
-           norm_hash, norm_len, import_id, line,
-           coalesce(regexp_matches(text, getvariable('qj_emergency_re')), false) as emergency_word
-    from messages
-    where kind not in ('system', 'recall')
-)
-select gm.group_id, pm.person_id, m.sent_at, m.sent_local, m.sent_local::date as d,
-       hour(m.sent_local) as hh, isodow(m.sent_local) as dow,
-       m.kind, m.category, m.text, m.mentions, m.norm_hash, m.norm_len, m.import_id, m.line,
-       (not c.workday
-        or m.sent_local::time < f.work_start or m.sent_local::time >= f.work_end
-        or (f.lunch_start is not null and m.sent_local::time >= f.lunch_start
-            and m.sent_local::time < f.lunch_end)) as after_hours,
-       (m.sent_local::time >= time '22:00' or m.sent_local::time < time '07:00') as late_night,
-       -- the pattern is a session variable bound in scoped(): a constant pattern is compiled once,
-       -- a column of the joined _cfg would be compiled for every row
-       (g.emergency or m.emergency_word) as exempt
-from m
-join group_map gm on gm.account_id = m.group_account_id
-join _g on _g.group_id = gm.group_id
-join groups g on g.id = gm.group_id
-join _cal c on c.d = m.sent_local::date
-left join person_map pm on pm.account_id = m.sender_account_id
-cross join _cfg f;
+select f.*
+from msg_facts f
+join _g on _g.group_id = f.group_id
+where f.d between getvariable('qj_lo') and getvariable('qj_hi');
+
+-- the same rows with their text, for the queries that list messages
+create or replace temp view v_msg_text as
+select v.*, m.text, m.mentions
+from v_msg v
+join messages m on m.import_id = v.import_id and m.line = v.line;
 
 create or replace temp view v_mem as
 select mb.group_id, mb.person_id, mb.role, mb.joined_at, mb.source
@@ -133,15 +114,10 @@ from memberships mb join _g on _g.group_id = mb.group_id;
 """
 
 
-def emergency_pattern(words: list[str]) -> str:
-    """An RE2 pattern matching any of ``words`` literally; with no words, one that never matches."""
-    words = [w for w in words if w]
-    return "|".join(re.escape(w) for w in words) if words else "[^\\s\\S]"
-
-
 @contextlib.contextmanager
 def scoped(ws: Workspace, scope: Scope = Scope()) -> Iterator[Any]:
     """A cursor with the scope's TEMP tables and views (see the module docstring)."""
+    ws.ensure_facts()
     settings = ws.settings()
     cur = ws.cursor()
     try:
@@ -178,7 +154,9 @@ def scoped(ws: Workspace, scope: Scope = Scope()) -> Iterator[Any]:
             """,
             [list(scope.groups), list(scope.groups), list(scope.units), list(scope.units)],
         )
-        cur.execute("set variable qj_emergency_re = ?", [emergency_pattern(settings.emergency_words)])
+        # bound as variables: constants let the scan skip row groups outside the window
+        cur.execute("set variable qj_lo = ?::date", [window.lo])
+        cur.execute("set variable qj_hi = ?::date", [window.hi])
         cur.execute(_VIEWS)
         yield cur
     finally:

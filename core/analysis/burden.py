@@ -270,7 +270,7 @@ def received_messages(ws: Workspace, person_id: int, scope: Scope = Scope(), lim
         return frame(cur, f"""
             select v.sent_local, g.name as "group", p.display_name as sender, v.kind, v.category, v.text,
                    v.after_hours
-            from v_msg v
+            from v_msg_text v
             join groups g on g.id = v.group_id
             left join people p on p.id = v.person_id
             where {received} and v.sent_local >= ?

@@ -104,3 +104,24 @@ def test_changing_the_timezone_moves_local_times(ws: Workspace) -> None:
     # 17:59:59 in Beijing is 18:59:59 in Tokyo: now after hours.
     assert ("甲群", "2026-05-11 18:59:59", True, False, False) in _rows(ws)
     assert ws.settings().timezone == "Asia/Tokyo"
+
+
+def test_facts_follow_settings_imports_and_undo(ws: Workspace, tmp_path: Path) -> None:
+    assert len(_rows(ws)) == 6
+    ws.save_settings(ws.settings().model_copy(update={"work_end": dt.time(17, 0)}))
+    # 17:59:59 on a Monday is now after hours.
+    assert ("甲群", "2026-05-11 17:59:59", True, False, False) in _rows(ws)
+    messages(ws, tmp_path, [("村群", "赵三", "2026-05-12 09:00:00", "今天上午检查", "文本")])
+    assert ("村群", "2026-05-12 09:00:00", False, False, False) in _rows(ws)
+    newest = ws.imports()[0]["id"]
+    ws.undo_import(newest)
+    assert len(_rows(ws)) == 6
+    assert ws.query("select value from meta where key = 'facts_version'")[0][0] == str(ws.version())
+
+
+def test_message_text_is_joined_only_where_asked(ws: Workspace) -> None:
+    with scoped(ws) as cur:
+        plain = {d[0] for d in cur.execute("select * from v_msg limit 0").description}
+        texts = cur.execute("select text from v_msg_text where exempt order by sent_local").fetchall()
+    assert "text" not in plain
+    assert texts == [("火情紧急，马上集合",), ("【图片】",)]

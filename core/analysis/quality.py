@@ -116,7 +116,7 @@ def red_packets(ws: Workspace, scope: Scope = Scope()) -> pd.DataFrame:
                try_cast(replace(nullif(regexp_extract(coalesce(m.text, ''), $amount, 1), ''), ',', '')
                         as decimal(14, 2))::double as amount,
                m.after_hours
-        from v_msg m
+        from v_msg_text m
         join groups g on g.id = m.group_id
         left join people p on p.id = m.person_id
         where m.category = 'red_packet'
@@ -130,7 +130,7 @@ def red_packets(ws: Workspace, scope: Scope = Scope()) -> pd.DataFrame:
 _CLUSTERS = """
     with d as (
         select group_id, person_id, sent_at, sent_local, text, norm_hash, import_id, line
-        from v_msg
+        from v_msg_text
         where norm_hash is not null and norm_len >= $min_len
     ),
     s as (
@@ -186,12 +186,18 @@ def photo_requests(ws: Workspace, scope: Scope = Scope()) -> pd.DataFrame:
     requests, images (images/videos that followed within 2 hours), first_at, last_at, example
     (the first request's text). Most requests first."""
     sql = """
-        with r as (
-            select row_number() over (order by group_id, sent_at, import_id, line) as rid,
-                   group_id, person_id, sent_at, sent_local, text
-            from v_msg
-            where category = 'photo_checkin' and kind in ('text', 'quote', 'link')
-              and not regexp_full_match(
+        with candidates as materialized (
+            -- the texts of the candidates only: a filter on text alone would otherwise be pushed
+            -- below the join and run over every message in the workspace
+            select row_number() over (order by v.group_id, v.sent_at, v.import_id, v.line) as rid,
+                   v.group_id, v.person_id, v.sent_at, v.sent_local, m.text
+            from v_msg v
+            join messages m on m.import_id = v.import_id and m.line = v.line
+            where v.category = 'photo_checkin' and v.kind in ('text', 'quote', 'link')
+        ),
+        r as (
+            select * from candidates
+            where not regexp_full_match(
                   regexp_replace(regexp_replace(lower(coalesce(text, '')), '\\[[^\\[\\]]{1,8}\\]', '', 'g'),
                                  '[\\s\\p{P}\\p{S}]', '', 'g'),
                   $done)
@@ -237,7 +243,7 @@ def buried_assignments(ws: Workspace, scope: Scope = Scope(), threshold: int = 2
         ),
         a as materialized (
             select row_number() over () as aid, group_id, person_id, sent_at, sent_local, text, import_id, line
-            from v_msg
+            from v_msg_text
             where category = 'assignment'
         ),
         n as (
@@ -268,7 +274,7 @@ def messages(ws: Workspace, scope: Scope = Scope(), group_id: int | None = None,
     sql = """
         with m as (
             select sent_local, group_id, person_id, kind, category, text, import_id, line
-            from v_msg
+            from v_msg_text
             where ($group_id is null or group_id = $group_id)
               and ($category is null or category = $category)
             order by sent_local, import_id, line

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.analysis.overview import coverage, findings, key_figures
+from core.analysis.overview import coverage, overview
 from ui.glue import cached, empty_state, is_empty, scope_sidebar, window_caption
 
 st.title("概览")
@@ -12,7 +12,7 @@ if is_empty():
     st.stop()
 window_caption(scope)
 
-k = cached(key_figures, scope)
+k, found = cached(overview, scope)
 row1 = st.columns(5)
 row1[0].metric("工作群", f"{k['groups']}")
 row1[1].metric("干部", f"{k['cadres']}")
@@ -27,7 +27,6 @@ row2[3].metric("僵尸群", f"{k['zombie_groups']}")
 row2[4].metric("红包/转账", f"{k['red_packets']}")
 
 st.subheader("最突出的问题")
-found = cached(findings, scope)
 if not found:
     st.success("没有发现突出问题。")
 for i, f in enumerate(found, 1):

@@ -202,6 +202,16 @@ def messages(ws: Workspace, scope: Scope = Scope(), group_id: int | None = None,
     late_night, exempt. Optionally only one group, one sender, late night only."""
     with scoped(ws, scope) as cur:
         df = frame(cur, """
+            with v as materialized (
+                -- pick the rows on the narrow facts, then fetch the texts of those rows only
+                select * from v_msg
+                where after_hours
+                  and (?::integer is null or group_id = ?::integer)
+                  and (?::integer is null or person_id = ?::integer)
+                  and (not ?::boolean or late_night)
+                order by sent_local desc, group_id, line
+                limit ?
+            )
             select v.sent_local,
                    list_extract(?::varchar[], v.dow) as weekday,
                    case when not c.workday and c.holiday is not null then c.holiday
@@ -215,19 +225,15 @@ def messages(ws: Workspace, scope: Scope = Scope(), group_id: int | None = None,
                         when v.sent_local::time < f.work_start then '上班前'
                         else '午休' end as reason,
                    v.group_id, g.name as "group", v.person_id, p.display_name as sender,
-                   v.kind, v.text, v.late_night, v.exempt
-            from v_msg_text v
+                   v.kind, t.text, v.late_night, v.exempt
+            from v
+            join messages t on t.import_id = v.import_id and t.line = v.line
             join _cal c on c.d = v.d
             join groups g on g.id = v.group_id
             left join people p on p.id = v.person_id
             cross join _cfg f
-            where v.after_hours
-              and (?::integer is null or v.group_id = ?::integer)
-              and (?::integer is null or v.person_id = ?::integer)
-              and (not ?::boolean or v.late_night)
             order by v.sent_local desc, v.group_id, v.line
-            limit ?
-        """, [list(WEEKDAYS), group_id, group_id, person_id, person_id, late_only, int(limit)])
+        """, [group_id, group_id, person_id, person_id, late_only, int(limit), list(WEEKDAYS)])
     placeholder = "[" + df["kind"].map(KIND_NAMES).fillna("消息") + "]"
     df["text"] = df["text"].where(df["text"].notna() & (df["text"] != ""), placeholder)
     return df

@@ -27,12 +27,8 @@ class Finding:
     page: str
 
 
-def key_figures(ws: Workspace, scope: Scope = Scope()) -> dict[str, Any]:
-    """The overview's headline numbers for ``scope``."""
-    b = burden.summary(ws, scope)
-    ah = after_hours.summary(ws, scope)
-    cats = quality.categories(ws, scope)
-    life = lifecycle.summary(ws, scope)
+def _inputs(ws: Workspace, scope: Scope) -> dict[str, Any]:
+    """The page summaries the overview is made of, each computed once."""
     with scoped(ws, scope) as cur:
         groups, memberships, messages, days = cur.execute(
             """
@@ -40,11 +36,37 @@ def key_figures(ws: Workspace, scope: Scope = Scope()) -> dict[str, Any]:
                    (select count(*) from v_msg), (select days from _cfg)
             """
         ).fetchall()[0]
+    return {"burden": burden.summary(ws, scope), "after_hours": after_hours.summary(ws, scope),
+            "categories": quality.categories(ws, scope), "duplicates": quality.duplicate_summary(ws, scope),
+            "lifecycle": lifecycle.summary(ws, scope), "top_pair": overlap.pairs(ws, scope, limit=1),
+            "groups": groups, "memberships": memberships, "messages": messages, "days": days,
+            "zombie_days": ws.settings().zombie_days}
+
+
+def overview(ws: Workspace, scope: Scope = Scope(), limit: int = 5) -> tuple[dict[str, Any], list[Finding]]:
+    """The key figures and the ``limit`` most serious findings for ``scope``, in one pass."""
+    inputs = _inputs(ws, scope)
+    return _key_figures(inputs), _findings(inputs, limit)
+
+
+def key_figures(ws: Workspace, scope: Scope = Scope()) -> dict[str, Any]:
+    """The overview's headline numbers for ``scope``."""
+    return _key_figures(_inputs(ws, scope))
+
+
+def findings(ws: Workspace, scope: Scope = Scope(), limit: int = 5) -> list[Finding]:
+    """The most serious findings, most serious first (at most ``limit``)."""
+    return _findings(_inputs(ws, scope), limit)
+
+
+def _key_figures(i: dict[str, Any]) -> dict[str, Any]:
+    b, ah, cats = i["burden"], i["after_hours"], i["categories"]
+    messages, days = i["messages"], i["days"]
     substance = sum(cats[c] for c in SUBSTANCE)
     return {
-        "groups": groups,
+        "groups": i["groups"],
         "cadres": b["cadres"],
-        "memberships": memberships,
+        "memberships": i["memberships"],
         "mean_groups": b["mean"],
         "max_groups": b["max"],
         "over_cap": b["over_cap"],
@@ -55,18 +77,13 @@ def key_figures(ws: Workspace, scope: Scope = Scope()) -> dict[str, Any]:
         "after_hours_share": ah["share"],
         "after_hours": ah["after_hours"],
         "substance_share": substance / messages if messages else 0.0,
-        "zombie_groups": life["zombie"],
+        "zombie_groups": i["lifecycle"]["zombie"],
         "red_packets": cats["red_packet"],
     }
 
 
-def findings(ws: Workspace, scope: Scope = Scope(), limit: int = 5) -> list[Finding]:
-    """The most serious findings, most serious first (at most ``limit``)."""
-    b = burden.summary(ws, scope)
-    ah = after_hours.summary(ws, scope)
-    cats = quality.categories(ws, scope)
-    dup = quality.duplicate_summary(ws, scope)
-    life = lifecycle.summary(ws, scope)
+def _findings(i: dict[str, Any], limit: int) -> list[Finding]:
+    b, ah, cats, dup, life = i["burden"], i["after_hours"], i["categories"], i["duplicates"], i["lifecycle"]
     out: list[Finding] = []
     if b["cadres"] and b["over_cap"]:
         share = b["over_cap"] / b["cadres"]
@@ -103,10 +120,10 @@ def findings(ws: Workspace, scope: Scope = Scope(), limit: int = 5) -> list[Find
     if life["zombie"] or life["finished"]:
         out.append(Finding(
             "zombie",
-            f"{life['zombie']} 个群已超过 {ws.settings().zombie_days} 天没有消息（僵尸群），"
+            f"{life['zombie']} 个群已超过 {i['zombie_days']} 天没有消息（僵尸群），"
             f"{life['finished']} 个专项/项目群工作已结束，可以解散。",
             min(1.0, 0.3 + (life["zombie"] + life["finished"]) / max(life["groups"], 1)), "pages/lifecycle.py"))
-    top = overlap.pairs(ws, scope, limit=1)
+    top = i["top_pair"]
     if not top.empty and top.iloc[0]["jaccard"] >= 0.6:
         r = top.iloc[0]
         out.append(Finding(

@@ -272,17 +272,19 @@ def messages(ws: Workspace, scope: Scope = Scope(), group_id: int | None = None,
     category."""
     _check_category(category)
     sql = """
-        with m as (
-            select sent_local, group_id, person_id, kind, category, text, import_id, line
-            from v_msg_text
+        with m as materialized (
+            -- pick the rows on the narrow facts, then fetch the texts of those rows only
+            select sent_local, group_id, person_id, kind, category, import_id, line
+            from v_msg
             where ($group_id is null or group_id = $group_id)
               and ($category is null or category = $category)
             order by sent_local, import_id, line
             limit $limit
         )
         select m.sent_local, m.group_id, g.name as "group", m.person_id, p.display_name as sender, p.unit,
-               m.kind, m.category, m.text
+               m.kind, m.category, t.text
         from m
+        join messages t on t.import_id = m.import_id and t.line = m.line
         join groups g on g.id = m.group_id
         left join people p on p.id = m.person_id
         order by m.sent_local, m.import_id, m.line

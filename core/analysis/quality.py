@@ -129,8 +129,9 @@ def red_packets(ws: Workspace, scope: Scope = Scope()) -> pd.DataFrame:
 # Clusters of one normalised text, as CTEs ending in ``k`` (counted clusters) and ``c`` (copies).
 _CLUSTERS = """
     with d as (
-        select group_id, person_id, sent_at, sent_local, text, norm_hash, import_id, line
-        from v_msg_text
+        -- keys only: the windows below sort every long text message, so no strings ride along
+        select group_id, person_id, sent_at, sent_local, norm_hash, import_id, line
+        from v_msg
         where norm_hash is not null and norm_len >= $min_len
     ),
     s as (
@@ -161,9 +162,10 @@ def duplicate_notices(ws: Workspace, scope: Scope = Scope()) -> pd.DataFrame:
                row_number() over (partition by c.norm_hash, c.seg
                                   order by c.sent_at, c.group_id, c.import_id, c.line) as copy,
                k.copies, k.groups, c.group_id, g.name as "group", c.person_id, p.display_name as sender,
-               c.sent_local, round(epoch(c.sent_at - k.first_at) / 60)::integer as minutes_after_first, c.text
+               c.sent_local, round(epoch(c.sent_at - k.first_at) / 60)::integer as minutes_after_first, t.text
         from c
         join k on k.norm_hash = c.norm_hash and k.seg = c.seg
+        join messages t on t.import_id = c.import_id and t.line = c.line
         join groups g on g.id = c.group_id
         left join people p on p.id = c.person_id
         order by cluster, copy

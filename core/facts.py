@@ -11,16 +11,49 @@ before and no page ever sees flags from old settings.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
 from core import workcal
+from core.lexicon import FOLLOW_HOURS, NON_SUBSTANCE, photo_done_pattern
 from core.settings import Settings
 
-# Which workspace version the facts were built for (meta key).
+# Which workspace version, and which revision of this module, the facts were built for.
 META_KEY = "facts_version"
+
+_DDL = """
+create table msg_facts (
+    import_id   integer not null,
+    line        bigint,
+    group_id    integer not null,
+    person_id   integer,
+    sent_at     timestamptz not null,
+    sent_local  timestamp not null,
+    d           date not null,
+    hh          integer not null,
+    dow         integer not null,
+    kind        varchar not null,
+    category    varchar not null,
+    norm_hash   ubigint,
+    norm_len    integer,
+    after_hours boolean not null,
+    late_night  boolean not null,
+    exempt      boolean not null,
+    photo_reply boolean not null,           -- a check-in report (已打卡), not a request for photos
+    chatter_2h  integer                     -- assignments: non-substance messages in [t, t + 2 h]
+)
+"""
+
+
+def stamp(version: int) -> str:
+    """What ``meta.facts_version`` holds when the facts match workspace ``version``: a change
+    to this module (its table or its definitions) or to the word lists also calls for a rebuild."""
+    code = Path(__file__).read_bytes() + photo_done_pattern().encode("utf-8")
+    return f"{version}:{hashlib.sha256(code).hexdigest()[:12]}"
 
 
 def emergency_pattern(words: list[str]) -> str:
@@ -44,19 +77,29 @@ def rebuild(cur: Any, settings: Settings, version: int) -> None:
     """Rebuild ``msg_facts`` for ``settings`` inside the caller's transaction on ``cur``."""
     first, last = cur.execute(
         "select min(sent_local)::date, max(sent_local)::date from messages").fetchall()[0]
-    cur.execute("delete from msg_facts")
+    # Derived data: the table is made anew, so a new layout needs no migration.
+    cur.execute("drop table if exists msg_facts")
+    cur.execute(_DDL)
     if first is not None:
         cur.register("_fact_cal", calendar_table(first, last, settings))
         cur.execute("set variable qj_emergency_re = ?", [emergency_pattern(settings.emergency_words)])
+        cur.execute("set variable qj_photo_done = ?", [photo_done_pattern()])
         try:
             cur.execute(
                 """
-                insert into msg_facts
+                create or replace temp table _facts as
                 with m as (
                     -- text-derived flags at the scan, so the joins move no strings
                     select import_id, line, group_account_id, sender_account_id, sent_at, sent_local, kind,
                            category, norm_hash, norm_len,
-                           coalesce(regexp_matches(text, getvariable('qj_emergency_re')), false) as emergency_word
+                           coalesce(regexp_matches(text, getvariable('qj_emergency_re')), false) as emergency_word,
+                           case when category = 'photo_checkin' and kind in ('text', 'quote', 'link')
+                                then regexp_full_match(
+                                    regexp_replace(regexp_replace(lower(coalesce(text, '')),
+                                                                  '\\[[^\\[\\]]{1,8}\\]', '', 'g'),
+                                                   '[\\s\\p{P}\\p{S}]', '', 'g'),
+                                    getvariable('qj_photo_done'))
+                                else false end as photo_reply
                     from messages
                     where kind not in ('system', 'recall')
                 )
@@ -69,7 +112,8 @@ def rebuild(cur: Any, settings: Settings, version: int) -> None:
                         or coalesce(m.sent_local::time >= ?::time and m.sent_local::time < ?::time, false))
                            as after_hours,
                        (m.sent_local::time >= time '22:00' or m.sent_local::time < time '07:00') as late_night,
-                       (g.emergency or m.emergency_word) as exempt
+                       (g.emergency or m.emergency_word) as exempt,
+                       m.photo_reply
                 from m
                 join group_map gm on gm.account_id = m.group_account_id
                 join groups g on g.id = gm.group_id
@@ -78,6 +122,34 @@ def rebuild(cur: Any, settings: Settings, version: int) -> None:
                 """,
                 [settings.work_start, settings.work_end, settings.lunch_start, settings.lunch_end],
             )
+            # chatter in [t, t + 2 h] = C(≤ t + 2 h) − C(< t), C the running count of non-substance
+            # messages in the group: one sort and two as-of look-ups, not a 2-hour frame per message
+            cur.execute(
+                """
+                insert into msg_facts
+                with c as (
+                    select group_id, sent_at,
+                           count(*) over (partition by group_id order by sent_at
+                                          range between unbounded preceding and current row) as cum
+                    from _facts
+                    where list_contains(?::varchar[], category)
+                ),
+                a as (
+                    select import_id, line, group_id, sent_at from _facts where category = 'assignment'
+                ),
+                n as (
+                    select a.import_id, a.line, coalesce(hi.cum, 0) - coalesce(lo.cum, 0) as chatter
+                    from a
+                    asof left join c hi on hi.group_id = a.group_id and hi.sent_at <= a.sent_at + to_hours(?)
+                    asof left join c lo on lo.group_id = a.group_id and lo.sent_at < a.sent_at
+                )
+                select f.*, n.chatter
+                from _facts f
+                left join n on n.import_id = f.import_id and n.line = f.line
+                """,
+                [list(NON_SUBSTANCE), FOLLOW_HOURS],
+            )
+            cur.execute("drop table _facts")
         finally:
             cur.unregister("_fact_cal")
-    cur.execute("insert or replace into meta values (?, ?)", [META_KEY, str(version)])
+    cur.execute("insert or replace into meta values (?, ?)", [META_KEY, stamp(version)])

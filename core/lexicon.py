@@ -23,6 +23,10 @@ CATEGORY_LABELS = {
 CATEGORY_ORDER = ("system", "red_packet", "document", "flattery", "ack", "photo_checkin",
                   "assignment", "offtopic", "other")
 SUBSTANCE = ("assignment", "document", "other")
+NON_SUBSTANCE = ("ack", "flattery", "offtopic", "photo_checkin", "red_packet")
+# An assignment is buried when this many hours after it its group is full of non-substance
+# messages; a photo check-in request is answered by the images of this many hours.
+FOLLOW_HOURS = 2
 
 # The whole message (after removing punctuation, whitespace, emoji and [表情] codes) is one of
 # these, possibly repeated (收到收到).

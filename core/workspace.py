@@ -153,7 +153,7 @@ class Workspace:
         workspace version, by whichever caller comes first)."""
         def current() -> bool:
             rows = self.query("select value from meta where key = ?", [facts.META_KEY])
-            return bool(rows) and rows[0][0] == str(self.version())
+            return bool(rows) and rows[0][0] == facts.stamp(self.version())
 
         if current():
             return

@@ -65,7 +65,7 @@ if total == 0:
 groups = cached(quality.by_group, scope)
 dups = cached(quality.duplicate_summary, scope)
 packets = cached(quality.red_packets, scope)
-buried_default = cached(quality.buried_assignments, scope, threshold=20)
+buried_total = cached(quality.buried_count, scope, threshold=20)
 substance = cats["assignment"] + cats["document"] + cats["other"]
 
 # -- finding ---------------------------------------------------------------------------------
@@ -75,8 +75,8 @@ finding = (f"在 {total:,} 条消息中，只有 {pct(substance, total)} 的消�
 more = []
 if dups["clusters"]:
     more.append(f"有 {dups['clusters']} 条通知在 72 小时内原样发到了多个群，多发 {dups['extra_copies']} 条")
-if len(buried_default):
-    more.append(f"{len(buried_default)} 条通知后 2 小时内跟了 20 条以上“收到”、点赞等，容易被淹没")
+if buried_total:
+    more.append(f"{buried_total:,} 条通知后 2 小时内跟了 20 条以上“收到”、点赞等，容易被淹没")
 if len(packets):
     more.append(f"工作群里有 {len(packets)} 笔红包或转账，是需要核实的线索")
 st.info(finding + ("；".join(more) + "。" if more else ""))
@@ -88,7 +88,7 @@ with left:
     m[0].metric("消息", f"{total:,}")
     m[1].metric("干货率", pct(substance, total), help="（通知任务 + 文件 + 其他工作交流）÷ 全部消息，不含系统消息和撤回")
     m[0].metric("重复通知", dups["clusters"], help="同一条通知（20 字以上）72 小时内发到 2 个以上群的次数")
-    m[1].metric("被淹没的通知", len(buried_default), help=buried_note)
+    m[1].metric("被淹没的通知", f"{buried_total:,}", help=buried_note)
     m[0].metric("红包/转账", len(packets), help="线索，需核实")
     m[1].metric("“收到”类回复", f"{cats['ack']:,}")
 with right:
@@ -206,12 +206,14 @@ with tabs[2]:
 with tabs[3]:
     threshold = st.number_input("2 小时内收到、点赞等回复至少（条）", min_value=1, max_value=500, value=20, step=5,
                                 key="q_buried_threshold")
-    buried = buried_default if threshold == 20 else cached(quality.buried_assignments, scope, threshold=int(threshold))
+    buried = cached(quality.buried_assignments, scope, threshold=int(threshold))
+    buried_n = buried_total if threshold == 20 else cached(quality.buried_count, scope, threshold=int(threshold))
     if buried.empty:
         st.write(f"没有哪条通知后 2 小时内跟了 {threshold} 条以上的收到、点赞等回复。")
     else:
         top = buried.iloc[0]
-        st.markdown(f"共 **{len(buried)}** 条通知。最严重的一条：{md(top['group'])} {top['sent_local']:%m-%d %H:%M} "
+        shown = f"（下表列出最严重的 {len(buried)} 条）" if len(buried) < buried_n else ""
+        st.markdown(f"共 **{buried_n:,}** 条通知{shown}。最严重的一条：{md(top['group'])} {top['sent_local']:%m-%d %H:%M} "
                     f"的通知后 2 小时内有 **{int(top['chatter'])}** 条收到、点赞等回复，容易被淹没。")
         st.dataframe(
             pd.DataFrame({"2 小时内收到/点赞等": buried["chatter"], "群": buried["group"],

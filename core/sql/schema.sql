@@ -143,25 +143,3 @@ create table if not exists identity_review (
     names       varchar,
     reason      varchar not null
 );
-
--- One narrow row per non-system message with its resolved group/sender and working-time flags:
--- derived data, rebuilt by core/facts.py when the workspace version moves on (see meta
--- 'facts_version'). Every analysis query scans this table instead of joining messages.
-create table if not exists msg_facts (
-    import_id   integer not null,
-    line        bigint,
-    group_id    integer not null,
-    person_id   integer,
-    sent_at     timestamptz not null,
-    sent_local  timestamp not null,
-    d           date not null,
-    hh          integer not null,
-    dow         integer not null,
-    kind        varchar not null,
-    category    varchar not null,
-    norm_hash   ubigint,
-    norm_len    integer,
-    after_hours boolean not null,
-    late_night  boolean not null,
-    exempt      boolean not null
-);

@@ -306,6 +306,11 @@ def test_buried_assignments_threshold_is_inclusive(tmp_path: Path) -> None:
     assert [(r["group"], r["chatter"]) for r in quality.buried_assignments(ws, threshold=0).to_dict("records")] == [
         ("甲群", 20), ("乙群", 19), ("乙群", 0), ("丙群", 0)]
     assert quality.buried_assignments(ws, Scope(groups=(gid(ws, "乙群"),))).empty
+    assert [quality.buried_count(ws), quality.buried_count(ws, threshold=19), quality.buried_count(ws, threshold=0)] \
+        == [1, 2, 4]
+    # The listing stops at the worst ``limit``; the count does not.
+    assert [(r["group"], r["chatter"]) for r in quality.buried_assignments(ws, threshold=0, limit=2).to_dict("records")] \
+        == [("甲群", 20), ("乙群", 19)]
     ws.close()
 
 

@@ -12,7 +12,8 @@ After an import the first analysis rebuilds ``msg_facts`` (timed on its own). Th
 page, it times every core query that page runs (cold: first call; warm: best of 3, DuckDB's
 buffers filled) and the ``core report`` command, next to the
 floor — a raw ``group by`` count over the messages table — and prints the ratio. A page's
-figure is the sum of its queries (pages cache each result, so this is the cost of its first view). It also times
+figure is the sum of its queries (pages cache each result, so this is the cost of its first view).
+Last, the burden page's core figure is also computed the plain pandas way from the raw tables. It also times
 the overlap pairs for 2,000 groups × 40,000 people (synthetic memberships). The machine is
 shared and noisy: compare ratios.
 """
@@ -133,6 +134,28 @@ def floor(ws: Workspace) -> float:
                for _ in range(3))
 
 
+def pandas_person_load(ws: Workspace) -> Any:
+    """The burden page's core figure done the plain pandas way: messages each person receives
+    per day across their groups (own and system messages excluded), from the raw tables."""
+    cur = ws.cursor()
+    msgs = cur.execute("select group_account_id, sender_account_id, sent_local, kind from messages").df()
+    gmap = cur.execute("select * from group_map").df()
+    pmap = cur.execute("select * from person_map").df()
+    mem = cur.execute("select group_id, person_id from memberships").df()
+    cur.close()
+    msgs = msgs[~msgs["kind"].isin(["system", "recall"])]
+    msgs = msgs.merge(gmap, left_on="group_account_id", right_on="account_id")
+    msgs = msgs.merge(pmap.rename(columns={"account_id": "sender_account_id", "person_id": "sender"}),
+                      on="sender_account_id", how="left")
+    days = (msgs["sent_local"].max().normalize() - msgs["sent_local"].min().normalize()).days + 1
+    per = msgs.groupby(["group_id", "sender"], dropna=False).size().rename("n").reset_index()
+    total = per.groupby("group_id")["n"].sum().rename("total").reset_index()
+    got = mem.merge(total, on="group_id").merge(
+        per.rename(columns={"sender": "person_id", "n": "own"}), on=["group_id", "person_id"], how="left")
+    got["received"] = got["total"] - got["own"].fillna(0)
+    return (got.groupby("person_id")["received"].sum() / days).sort_values(ascending=False)
+
+
 def bench(db: Path) -> list[tuple[str, int, float, float, float]]:
     rows = []
     ws = Workspace(db)
@@ -147,6 +170,10 @@ def bench(db: Path) -> list[tuple[str, int, float, float, float]]:
         cold = sum(timed(lambda f=f: f(ws)) for f in fns)
         warm = min(sum(timed(lambda f=f: f(ws)) for f in fns) for _ in range(3))
         rows.append((page, n, cold, warm, warm / base))
+    ours = min(timed(lambda: burden.person_load(ws, S)) for _ in range(3))
+    plain = min(timed(lambda: pandas_person_load(ws)) for _ in range(2))
+    rows.append(("burden.person_load (ours)", n, ours, ours, ours / base))
+    rows.append(("  same in plain pandas", n, plain, plain, plain / base))
     ws.close()
     return rows
 

@@ -168,7 +168,9 @@ if s["messages"] == 0:
     st.stop()
 
 with st.container(border=True):
-    st.markdown(cached(ah.finding, scope))
+    # from the figures the page shows anyway (each cached), not a second round of queries
+    st.markdown(ah.finding_text(s, cached(ah.by_sender, scope), cached(ah.by_group, scope),
+                                workspace().settings().emergency_words))
     st.caption(_rule_text())
 
 m1, m2, m3, m4, m5 = st.columns(5)

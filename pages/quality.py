@@ -63,7 +63,8 @@ if total == 0:
     st.stop()
 
 groups = cached(quality.by_group, scope)
-dups = cached(quality.duplicate_summary, scope)
+copies = cached(quality.duplicate_notices, scope)
+dups = quality.summarise_duplicates(copies)
 packets = cached(quality.red_packets, scope)
 buried_total = cached(quality.buried_count, scope, threshold=20)
 substance = cats["assignment"] + cats["document"] + cats["other"]
@@ -165,7 +166,6 @@ with tabs[0]:
 with tabs[1]:
     st.markdown(f"同一条通知（去掉标点、空格和 @ 后不少于 20 个字）在 72 小时内发到 2 个及以上的群，"
                 f"共 **{dups['clusters']}** 条，合计 {dups['copies']} 次，多发了 **{dups['extra_copies']}** 条。")
-    copies = cached(quality.duplicate_notices, scope)
     if not copies.empty:
         clusters = []
         for cid, c in copies.groupby("cluster", sort=False):

@@ -241,7 +241,13 @@ def messages(ws: Workspace, scope: Scope = Scope(), group_id: int | None = None,
 
 def finding(ws: Workspace, scope: Scope = Scope()) -> str:
     """The plain-language finding at the top of the page (also usable in the proposal)."""
-    s = summary(ws, scope)
+    return finding_text(summary(ws, scope), by_sender(ws, scope), by_group(ws, scope),
+                        ws.settings().emergency_words)
+
+
+def finding_text(s: dict[str, Any], senders: pd.DataFrame, groups: pd.DataFrame,
+                 emergency_words: list[str]) -> str:
+    """:func:`finding` from figures the caller already has (the page has them cached)."""
     if s["messages"] == 0:
         return "所选范围内没有消息。"
     if s["after_hours"] == 0:
@@ -249,12 +255,11 @@ def finding(ws: Workspace, scope: Scope = Scope()) -> str:
     text = (f"{s['share']:.1%} 的消息发在非工作时间（{s['after_hours']:,} 条，共 {s['messages']:,} 条），"
             f"其中深夜 22:00–07:00 有 {s['late_night']:,} 条")
     if s["exempt"]:
-        words = [w for w in ws.settings().emergency_words if w]
+        words = [w for w in emergency_words if w]
         which = f"应急群和含“{words[0]}”等字样" if words else "应急群"
         text += (f"；扣除{which}的 {s['exempt']:,} 条，仍有 {s['non_exempt']:,} 条"
                  f"（占全部消息 {s['non_exempt_share']:.1%}）")
     text += "。"
-    senders = by_sender(ws, scope)
     senders = senders[senders["non_exempt_sent"] > 0]
     if not senders.empty:
         top = senders.iloc[0]
@@ -270,7 +275,6 @@ def finding(ws: Workspace, scope: Scope = Scope()) -> str:
             role = lead["position"] if isinstance(lead["position"], str) and lead["position"] else ""
             text += (f"；领导班子中最多的是 {lead['person']}{f'（{role}）' if role else ''}："
                      f"{int(lead['non_exempt_sent']):,} 条，夜里最晚发到 {lead['latest_time']}")
-        groups = by_group(ws, scope)
         first = groups.iloc[0]
         text += f"；最多的群是 {first['group']}（{int(first['non_exempt']):,} 条）。"
     return text

@@ -172,6 +172,12 @@ def duplicate_notices(ws: Workspace, scope: Scope = Scope()) -> pd.DataFrame:
         return frame(cur, sql, {"min_len": DUPLICATE_MIN_LEN, "hours": DUPLICATE_HOURS})
 
 
+def summarise_duplicates(copies: pd.DataFrame) -> dict[str, int]:
+    """:func:`duplicate_summary` from the rows of :func:`duplicate_notices` the caller has."""
+    clusters, n = int(copies["cluster"].nunique()) if len(copies) else 0, len(copies)
+    return {"clusters": clusters, "copies": n, "extra_copies": n - clusters}
+
+
 def duplicate_summary(ws: Workspace, scope: Scope = Scope()) -> dict[str, int]:
     """{clusters, copies, extra_copies}: counted duplicate-notice clusters, their messages, and
     the copies beyond the first of each (copies − clusters)."""

@@ -210,6 +210,7 @@ def test_same_notice_in_three_groups_within_72_hours(tmp_path: Path) -> None:
         ("甲群", "张三", at(DAY, "09:01"), "收到", "文本"),
     ])
     assert quality.duplicate_summary(ws) == {"clusters": 1, "copies": 3, "extra_copies": 2}
+    assert quality.summarise_duplicates(quality.duplicate_notices(ws)) == quality.duplicate_summary(ws)
     df = quality.duplicate_notices(ws)
     assert [(r["cluster"], r["copy"], r["copies"], r["groups"], r["group"], r["sender"], r["minutes_after_first"])
             for r in df.to_dict("records")] == [
@@ -227,6 +228,7 @@ def test_same_notice_ten_days_apart_is_not_a_duplicate(tmp_path: Path) -> None:
         ("乙群", "赵四", at(DAY, "09:00"), NOTICE, "文本"),
     ])
     assert quality.duplicate_summary(ws) == {"clusters": 0, "copies": 0, "extra_copies": 0}
+    assert quality.summarise_duplicates(quality.duplicate_notices(ws)) == quality.duplicate_summary(ws)
     assert quality.duplicate_notices(ws).empty
     ws.close()
 
@@ -254,6 +256,7 @@ def test_a_gap_of_more_than_72_hours_starts_a_new_cluster(tmp_path: Path) -> Non
         ("乙群", "王一", at("2026-05-21", "09:00"), NOTICE, "文本"),
     ])
     assert quality.duplicate_summary(ws) == {"clusters": 2, "copies": 6, "extra_copies": 4}
+    assert quality.summarise_duplicates(quality.duplicate_notices(ws)) == quality.duplicate_summary(ws)
     df = quality.duplicate_notices(ws)
     assert df.groupby("cluster")["group"].apply(list).to_dict() == {
         1: ["甲群", "乙群", "丙群"], 2: ["甲群", "甲群", "乙群"]}

@@ -108,12 +108,13 @@ def build_10m(src: Path) -> Path:
         cur.execute(
             """
             insert into messages
-            select import_id, line, group_account_id, sender_account_id,
+            select import_id, line + ?, group_account_id, sender_account_id,
                    sent_at + to_seconds(?), sent_local + to_seconds(?), kind, raw_type, text, mentions,
                    case when msg_id is not null then msg_id || '#' || ? end, norm_hash, norm_len, category
             from messages where not contains(coalesce(msg_id, ''), '#')
             """,
-            [k * 7, k * 7, k],
+            # each copy keeps (import, line) unique, as every real import does
+            [k * 1_000_000_000, k * 7, k * 7, k],
         )
     # A new version, as after an import: the analysis facts are rebuilt on first use.
     cur.execute("update meta set value = (value::bigint + 1)::varchar where key = 'version'")

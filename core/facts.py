@@ -135,17 +135,18 @@ def rebuild(cur: Any, settings: Settings, version: int) -> None:
                     where list_contains(?::varchar[], category)
                 ),
                 a as (
-                    select import_id, line, group_id, sent_at from _facts where category = 'assignment'
+                    select rowid as fid, group_id, sent_at from _facts where category = 'assignment'
                 ),
                 n as (
-                    select a.import_id, a.line, coalesce(hi.cum, 0) - coalesce(lo.cum, 0) as chatter
+                    select a.fid, coalesce(hi.cum, 0) - coalesce(lo.cum, 0) as chatter
                     from a
                     asof left join c hi on hi.group_id = a.group_id and hi.sent_at <= a.sent_at + to_hours(?)
                     asof left join c lo on lo.group_id = a.group_id and lo.sent_at < a.sent_at
                 )
+                -- joined on the staging row, which is unique whatever the messages hold
                 select f.*, n.chatter
                 from _facts f
-                left join n on n.import_id = f.import_id and n.line = f.line
+                left join n on n.fid = f.rowid
                 """,
                 [list(NON_SUBSTANCE), FOLLOW_HOURS],
             )

@@ -63,8 +63,7 @@ if total == 0:
     st.stop()
 
 groups = cached(quality.by_group, scope)
-copies = cached(quality.duplicate_notices, scope)
-dups = quality.summarise_duplicates(copies)
+dups, copies = cached(quality.duplicate_report, scope)
 packets = cached(quality.red_packets, scope)
 buried_total = cached(quality.buried_count, scope, threshold=20)
 substance = cats["assignment"] + cats["document"] + cats["other"]

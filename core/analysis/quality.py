@@ -53,20 +53,26 @@ def by_group(ws: Workspace, scope: Scope = Scope()) -> pd.DataFrame:
     """One row per group with messages in scope: group_id, group, messages, one column per
     category, substance (assignment + document + other) and substance_share (0–1).
     Ordered by messages, most first."""
+    # count per (group, category) in one pass, then pivot the few hundred rows
     sql = """
-        select g.id as group_id, g.name as "group", count(*) as messages,
-               count(*) filter (where m.category = 'assignment') as assignment,
-               count(*) filter (where m.category = 'document') as document,
-               count(*) filter (where m.category = 'other') as other,
-               count(*) filter (where m.category = 'ack') as ack,
-               count(*) filter (where m.category = 'flattery') as flattery,
-               count(*) filter (where m.category = 'offtopic') as offtopic,
-               count(*) filter (where m.category = 'photo_checkin') as photo_checkin,
-               count(*) filter (where m.category = 'red_packet') as red_packet,
-               count(*) filter (where m.category in ('assignment', 'document', 'other')) as substance,
-               count(*) filter (where m.category in ('assignment', 'document', 'other')) / count(*) as substance_share
-        from v_msg m
-        join groups g on g.id = m.group_id
+        with c as (
+            select group_id, category, count(*) as n from v_msg group by group_id, category
+        )
+        select g.id as group_id, g.name as "group", sum(n)::bigint as messages,
+               coalesce(sum(n) filter (where c.category = 'assignment'), 0)::bigint as assignment,
+               coalesce(sum(n) filter (where c.category = 'document'), 0)::bigint as document,
+               coalesce(sum(n) filter (where c.category = 'other'), 0)::bigint as other,
+               coalesce(sum(n) filter (where c.category = 'ack'), 0)::bigint as ack,
+               coalesce(sum(n) filter (where c.category = 'flattery'), 0)::bigint as flattery,
+               coalesce(sum(n) filter (where c.category = 'offtopic'), 0)::bigint as offtopic,
+               coalesce(sum(n) filter (where c.category = 'photo_checkin'), 0)::bigint as photo_checkin,
+               coalesce(sum(n) filter (where c.category = 'red_packet'), 0)::bigint as red_packet,
+               coalesce(sum(n) filter (where c.category in ('assignment', 'document', 'other')), 0)::bigint
+                   as substance,
+               coalesce(sum(n) filter (where c.category in ('assignment', 'document', 'other')), 0) / sum(n)
+                   as substance_share
+        from c
+        join groups g on g.id = c.group_id
         group by g.id, g.name
         order by messages desc, g.name
     """
@@ -170,6 +176,42 @@ def duplicate_notices(ws: Workspace, scope: Scope = Scope()) -> pd.DataFrame:
     """
     with scoped(ws, scope) as cur:
         return frame(cur, sql, {"min_len": DUPLICATE_MIN_LEN, "hours": DUPLICATE_HOURS})
+
+
+def duplicate_report(ws: Workspace, scope: Scope = Scope(),
+                     limit: int = 300) -> tuple[dict[str, int], pd.DataFrame]:
+    """What the page shows, in one pass: :func:`duplicate_summary` over every cluster, and the
+    rows of :func:`duplicate_notices` for the ``limit`` clusters that reached the most groups
+    (then most copies, then earliest); cluster numbers are the same as over all clusters."""
+    sql = _CLUSTERS + """,
+        ranked as (
+            select *, dense_rank() over (order by first_at, norm_hash) as cluster,
+                   row_number() over (order by groups desc, copies desc, first_at, norm_hash) as importance
+            from k
+        ),
+        top as materialized (
+            select r.cluster, r.copies, r.groups, r.first_at, c.*
+            from c join ranked r on r.norm_hash = c.norm_hash and r.seg = c.seg
+            where r.importance <= $limit
+        )
+        select t.cluster,
+               row_number() over (partition by t.norm_hash, t.seg
+                                  order by t.sent_at, t.group_id, t.import_id, t.line) as copy,
+               t.copies, t.groups, t.group_id, g.name as "group", t.person_id, p.display_name as sender,
+               t.sent_local, round(epoch(t.sent_at - t.first_at) / 60)::integer as minutes_after_first, m.text
+        from top t
+        join messages m on m.import_id = t.import_id and m.line = t.line
+        join groups g on g.id = t.group_id
+        left join people p on p.id = t.person_id
+        order by t.cluster, copy
+    """
+    with scoped(ws, scope) as cur:
+        params = {"min_len": DUPLICATE_MIN_LEN, "hours": DUPLICATE_HOURS}
+        clusters, copies = cur.execute(_CLUSTERS + "select count(*), coalesce(sum(copies), 0) from k",
+                                       params).fetchone()
+        rows = frame(cur, sql, {**params, "limit": int(limit)})
+    summary = {"clusters": int(clusters), "copies": int(copies), "extra_copies": int(copies) - int(clusters)}
+    return summary, rows
 
 
 def summarise_duplicates(copies: pd.DataFrame) -> dict[str, int]:

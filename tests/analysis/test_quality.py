@@ -256,6 +256,13 @@ def test_a_gap_of_more_than_72_hours_starts_a_new_cluster(tmp_path: Path) -> Non
         ("乙群", "王一", at("2026-05-21", "09:00"), NOTICE, "文本"),
     ])
     assert quality.duplicate_summary(ws) == {"clusters": 2, "copies": 6, "extra_copies": 4}
+    summary, rows = quality.duplicate_report(ws)
+    assert summary == quality.duplicate_summary(ws)
+    assert rows.equals(quality.duplicate_notices(ws))
+    # Limited to one cluster: the one that reached the most groups, with its own number.
+    _, top = quality.duplicate_report(ws, limit=1)
+    assert list(top["cluster"]) == [1, 1, 1]                    # 3 groups beat cluster 2's two
+    assert top.equals(rows[rows["cluster"] == 1].reset_index(drop=True))
     assert quality.summarise_duplicates(quality.duplicate_notices(ws)) == quality.duplicate_summary(ws)
     df = quality.duplicate_notices(ws)
     assert df.groupby("cluster")["group"].apply(list).to_dict() == {

@@ -70,7 +70,7 @@ PAGES: dict[str, list[Callable[[Workspace], Any]]] = {
     "消息质量 quality": [lambda ws: quality.categories(ws, S), lambda ws: quality.by_group(ws, S),
                          lambda ws: quality.top_senders(ws, S, category="ack", limit=10),
                          lambda ws: quality.top_senders(ws, S, category="flattery", limit=10),
-                         lambda ws: quality.red_packets(ws, S), lambda ws: quality.duplicate_notices(ws, S),
+                         lambda ws: quality.red_packets(ws, S), lambda ws: quality.duplicate_report(ws, S),
                          lambda ws: quality.photo_requests(ws, S), lambda ws: quality.buried_count(ws, S),
                          lambda ws: quality.buried_assignments(ws, S), lambda ws: quality.messages(ws, S)],
     "群生命周期 lifecycle": [lambda ws: lifecycle.summary(ws, S), lambda ws: lifecycle.group_status(ws, S),
@@ -104,6 +104,8 @@ def build_10m(src: Path) -> Path:
     shutil.copy(src, db)
     ws = Workspace(db)
     cur = ws.cursor()
+    # Copy from a snapshot of the originals, so copies are never copied again.
+    cur.execute("create temp table _orig as select * from messages")
     for k in range(1, 10):
         cur.execute(
             """
@@ -111,11 +113,12 @@ def build_10m(src: Path) -> Path:
             select import_id, line + ?, group_account_id, sender_account_id,
                    sent_at + to_seconds(?), sent_local + to_seconds(?), kind, raw_type, text, mentions,
                    case when msg_id is not null then msg_id || '#' || ? end, norm_hash, norm_len, category
-            from messages where not contains(coalesce(msg_id, ''), '#')
+            from _orig
             """,
             # each copy keeps (import, line) unique, as every real import does
             [k * 1_000_000_000, k * 7, k * 7, k],
         )
+    cur.execute("drop table _orig")
     # A new version, as after an import: the analysis facts are rebuilt on first use.
     cur.execute("update meta set value = (value::bigint + 1)::varchar where key = 'version'")
     cur.execute("checkpoint")

@@ -14,17 +14,12 @@ from plotly.subplots import make_subplots
 from core.analysis import after_hours as ah
 from core.csvout import to_csv
 
-from ui.glue import cached, empty_state, is_empty, scope_sidebar, window_caption, workspace
+from ui.glue import analysis_page, cached, workspace
 
 RED, PINK, GREY = "#b71c1c", "#ef9a9a", "#b0bec5"
 TOP_N = 15
 
-st.title("非工作时间")
-scope = scope_sidebar()
-window_caption(scope)
-if is_empty():
-    empty_state("非工作时间分析需要聊天记录。")
-    st.stop()
+scope = analysis_page("非工作时间", "非工作时间分析需要聊天记录。")
 
 settings = workspace().settings()
 flash = st.session_state.pop("ah_flash", None)

@@ -11,7 +11,7 @@ import streamlit as st
 from core.analysis import burden
 from core.csvout import to_csv
 
-from ui.glue import cached, empty_state, is_empty, scope_sidebar, window_caption
+from ui.glue import analysis_page, cached
 
 RED, BLUE, GREY, INK = "#c62828", "#5b7fbf", "#b0bec5", "#37474f"
 TOP_N = 15
@@ -27,12 +27,7 @@ CATEGORY_LABELS = {
     "photo_checkin": "拍照打卡", "assignment": "布置工作", "offtopic": "与工作无关", "other": "其他",
 }
 
-st.title("人员负担")
-scope = scope_sidebar()
-window_caption(scope)
-if is_empty():
-    empty_state("人员负担需要群成员名单和聊天记录。")
-    st.stop()
+scope = analysis_page("人员负担", "人员负担需要群成员名单和聊天记录。")
 
 s = cached(burden.summary, scope)
 if not s["cadres"]:

@@ -13,7 +13,7 @@ from core.analysis.overlap import (
     DEFAULT_THRESHOLD, compare, contained, group_sizes, matrix_ids, network, pairs, shared_members,
     summary,
 )
-from ui.glue import cached, empty_state, is_empty, scope_sidebar, window_caption
+from ui.glue import analysis_page, cached
 
 TOP_PAIRS = 100
 TOP_CONTAINED = 500
@@ -22,12 +22,7 @@ JACCARD_HELP = ("重合度 = 两个群的共同成员 ÷ 两个群的成员总�
                 "1 表示成员完全相同，0 表示没有共同成员。")
 CONTAIN_HELP = "包含度 = 共同成员 ÷ 较小那个群的人数。1 表示小群的人全都在大群里。"
 
-st.title("群重叠")
-scope = scope_sidebar()
-window_caption(scope)
-if is_empty():
-    empty_state("群重叠分析需要各群的成员名单。")
-    st.stop()
+scope = analysis_page("群重叠", "群重叠分析需要各群的成员名单。")
 
 st.caption("两个群的成员大部分是同一批人，同一条通知就会被重复看到。" + JACCARD_HELP)
 threshold = st.slider("多高算“高度重合”（重合度不低于）", min_value=0.3, max_value=1.0, value=DEFAULT_THRESHOLD,

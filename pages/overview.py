@@ -3,14 +3,9 @@
 import streamlit as st
 
 from core.analysis.overview import coverage, overview
-from ui.glue import cached, empty_state, is_empty, scope_sidebar, window_caption
+from ui.glue import analysis_page, cached
 
-st.title("概览")
-scope = scope_sidebar()
-if is_empty():
-    empty_state("概览需要工作群的成员名单和聊天记录。")
-    st.stop()
-window_caption(scope)
+scope = analysis_page("概览", "概览需要工作群的成员名单和聊天记录。")
 
 k, found = cached(overview, scope)
 row1 = st.columns(5)

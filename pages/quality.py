@@ -13,7 +13,7 @@ import streamlit as st
 
 from core.analysis import quality
 from core.lexicon import CATEGORY_LABELS, rules
-from ui.glue import cached, empty_state, is_empty, scope_sidebar, window_caption
+from ui.glue import analysis_page, cached
 
 COLORS = {
     "assignment": "#2563eb", "document": "#0891b2", "other": "#16a34a",
@@ -49,12 +49,7 @@ def bar_height(rows: int) -> int:
     return max(260, 26 * rows + 110)
 
 
-st.title("消息质量")
-scope = scope_sidebar()
-window_caption(scope)
-if is_empty():
-    empty_state("消息质量需要聊天记录。")
-    st.stop()
+scope = analysis_page("消息质量", "消息质量需要聊天记录。")
 
 cats = cached(quality.categories, scope)
 total = sum(cats.values())

@@ -135,6 +135,18 @@ def scope_sidebar(groups: bool = True) -> Scope:
     return Scope(start=start, end=end, units=tuple(units), groups=tuple(chosen))
 
 
+def analysis_page(title: str, needs: str) -> Scope:
+    """The head every analysis page shares: title, the sidebar filters, and either the period
+    the figures cover or — with no data yet — what the page needs and the way to the import."""
+    st.title(title)
+    scope = scope_sidebar()
+    if is_empty():
+        empty_state(needs)
+        st.stop()
+    window_caption(scope)
+    return scope
+
+
 def window(scope: Scope) -> Window:
     return cached(window_of, scope)
 

@@ -4,6 +4,7 @@
     python -m core summary --workspace DB
     python -m core sample  --out DIR [--seed N] [--days N]
     python -m core report  --workspace DB [--cap 3] [--as-of DATE]
+    python -m core plan    --workspace DB [--cap 3] [--keep GROUP]... [--dissolve GROUP]...
 
 Every command prints JSON (one object per line for ``import``).
 """
@@ -71,6 +72,24 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from core.analysis.base import Scope
+    from core.plan.build import PlanError, build
+
+    if not Path(args.workspace).is_file():
+        print(f"找不到工作区文件「{args.workspace}」。请先用 import 命令导入数据。", file=sys.stderr)
+        return 2
+    ws = Workspace(args.workspace)
+    try:
+        _print(build(ws, Scope(as_of=args.as_of), cap=args.cap, keep=args.keep, dissolve=args.dissolve))
+    except PlanError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    finally:
+        ws.close()
+    return 0
+
+
 def _cmd_sample(args: argparse.Namespace) -> int:
     from core.sample import generate
 
@@ -107,6 +126,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cap", type=int, default=None, help="每人最多群数（默认取工作区设置，3）")
     p.add_argument("--as-of", type=_date, default=None, help="分析日期 YYYY-MM-DD（默认最新一条消息的时间）")
     p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("plan", help="整合方案：合并、解散与每人最多 K 个群（一个 JSON 对象）")
+    p.add_argument("--workspace", default=str(DEFAULT_PATH))
+    p.add_argument("--cap", type=int, default=None, help="每人最多群数（默认取工作区设置，3）")
+    p.add_argument("--keep", action="append", default=[], metavar="GROUP", help="必须保留的群（可重复）")
+    p.add_argument("--dissolve", action="append", default=[], metavar="GROUP", help="要解散的群（可重复）")
+    p.add_argument("--as-of", type=_date, default=None, help="分析日期 YYYY-MM-DD（默认最新一条消息的时间）")
+    p.set_defaults(func=_cmd_plan)
 
     p = sub.add_parser("sample", help="生成示例乡镇数据文件")
     p.add_argument("--out", required=True, help="输出目录")

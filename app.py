@@ -21,6 +21,9 @@ pages = {
         st.Page("pages/quality.py", title="消息质量", icon=":material/filter_alt:"),
         st.Page("pages/lifecycle.py", title="群生命周期", icon=":material/hourglass_bottom:"),
     ],
+    "生成方案": [
+        st.Page("pages/plan.py", title="整合方案", icon=":material/merge:"),
+    ],
 }
 
 with st.sidebar:

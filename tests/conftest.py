@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
+from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -17,6 +19,7 @@ if str(ROOT) not in sys.path:
 SHARED_FORMATS = ROOT.parent / "shared" / "formats"
 
 from core.formats.base import ReadOptions, ReadResult, Source, create_stage, make_sample  # noqa: E402
+from core.workspace import Workspace  # noqa: E402
 
 
 def stage_file(module: Any, path: Path, name: str | None = None, tmp: Path | None = None,
@@ -52,7 +55,6 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A workspace file holding the whole sample township, imported once per test session
     (read-only: copy it before changing anything)."""
     from core.importer import load_sample
-    from core.workspace import Workspace
 
     path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
     ws = Workspace(path)
@@ -60,3 +62,29 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ws.close()
     assert not [r.errors for r in reports if r.errors]
     return path
+
+
+@pytest.fixture
+def sample_ws(sample_db: Path, tmp_path: Path) -> Workspace:
+    """A private copy of the sample workspace, opened."""
+    copy = tmp_path / "sample.duckdb"
+    shutil.copy(sample_db, copy)
+    ws = Workspace(copy)
+    yield ws
+    ws.close()
+
+
+@pytest.fixture
+def sample_app(sample_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """``page(path)`` → an AppTest of the whole app switched to ``path`` on a copy of the sample."""
+    copy = tmp_path / "app.duckdb"
+    shutil.copy(sample_db, copy)
+    monkeypatch.setenv("QUNJIAN_WORKSPACE", str(copy))
+    monkeypatch.chdir(ROOT)
+
+    def page(path: str) -> AppTest:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+        at.switch_page(path).run()
+        return at
+
+    return page

@@ -36,7 +36,7 @@ from streamlit.testing.v1 import AppTest
 from core.analysis import burden
 from core.analysis.base import Scope
 from core.workspace import Workspace
-from tests.analysis.conftest import ROOT
+from tests.conftest import ROOT
 from tests.analysis.fixtures import directory, groups, messages, new_ws, roster
 
 DAYS = 6

@@ -351,7 +351,7 @@ def test_lifecycle_page_thresholds_are_saved(sample_app) -> None:
 def test_lifecycle_page_on_empty_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from streamlit.testing.v1 import AppTest
 
-    from tests.analysis.conftest import ROOT
+    from tests.conftest import ROOT
 
     monkeypatch.setenv("QUNJIAN_WORKSPACE", str(tmp_path / "empty.duckdb"))
     monkeypatch.chdir(ROOT)

@@ -15,7 +15,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from core.workspace import DEFAULT_PATH, Workspace, WorkspaceBusy
 
@@ -57,37 +57,38 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_report(args: argparse.Namespace) -> int:
-    from core.analysis.base import Scope
-    from core.analysis.report import build
+def _print_from_workspace(args: argparse.Namespace, make: Callable[[Workspace], Any]) -> int:
+    """Print ``make(workspace)`` as JSON; exit 2 with a Chinese message when the workspace file
+    does not exist (it would otherwise be created empty) or the request is refused."""
+    from core.plan.build import PlanError
 
     if not Path(args.workspace).is_file():
         print(f"找不到工作区文件「{args.workspace}」。请先用 import 命令导入数据。", file=sys.stderr)
         return 2
     ws = Workspace(args.workspace)
     try:
-        _print(build(ws, Scope(as_of=args.as_of), cap=args.cap))
-    finally:
-        ws.close()
-    return 0
-
-
-def _cmd_plan(args: argparse.Namespace) -> int:
-    from core.analysis.base import Scope
-    from core.plan.build import PlanError, build
-
-    if not Path(args.workspace).is_file():
-        print(f"找不到工作区文件「{args.workspace}」。请先用 import 命令导入数据。", file=sys.stderr)
-        return 2
-    ws = Workspace(args.workspace)
-    try:
-        _print(build(ws, Scope(as_of=args.as_of), cap=args.cap, keep=args.keep, dissolve=args.dissolve))
+        _print(make(ws))
     except PlanError as exc:
         print(str(exc), file=sys.stderr)
         return 2
     finally:
         ws.close()
     return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from core.analysis.base import Scope
+    from core.analysis.report import build
+
+    return _print_from_workspace(args, lambda ws: build(ws, Scope(as_of=args.as_of), cap=args.cap))
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from core.analysis.base import Scope
+    from core.plan.build import build
+
+    return _print_from_workspace(args, lambda ws: build(ws, Scope(as_of=args.as_of), cap=args.cap,
+                                                        keep=args.keep, dissolve=args.dissolve))
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:

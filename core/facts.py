@@ -1,8 +1,10 @@
 """``msg_facts``: one narrow row per non-system message, the table every analysis query scans.
 
 It holds what would otherwise be recomputed by every page for every message: the resolved
-group and sender, the local date, hour and weekday, and the working-time flags of issue 3
-(after hours by the official calendar and the user's hours, late night, exempt). Like
+group and sender, the local date, hour and weekday, the working-time flags of issue 3
+(after hours by the official calendar and the user's hours, late night, exempt), whether a photo
+check-in text is a report rather than a request, and for each assignment the non-substance
+messages in the 2 hours after it (core/lexicon.py FOLLOW_HOURS). Like
 ``people`` and ``groups`` it is derived data: rebuilt, in one transaction, the first time an
 analysis runs after the workspace changed (import, undo, settings), so imports stay as fast as
 before and no page ever sees flags from old settings.

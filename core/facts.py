@@ -3,8 +3,9 @@
 It holds what would otherwise be recomputed by every page for every message: the resolved
 group and sender, the local date, hour and weekday, the working-time flags of issue 3
 (after hours by the official calendar and the user's hours, late night, exempt), whether a photo
-check-in text is a report rather than a request, and for each assignment the non-substance
-messages in the 2 hours after it (core/lexicon.py FOLLOW_HOURS). Like
+check-in text is a report rather than a request, for each photo request the images that answered
+it, and for each assignment the non-substance messages in the 2 hours after it (core/lexicon.py
+FOLLOW_HOURS; both counted over all of the group's stored messages). Like
 ``people`` and ``groups`` it is derived data: rebuilt, in one transaction, the first time an
 analysis runs after the workspace changed (import, undo, settings), so imports stay as fast as
 before and no page ever sees flags from old settings.
@@ -46,7 +47,8 @@ create table msg_facts (
     late_night  boolean not null,
     exempt      boolean not null,
     photo_reply boolean not null,           -- a check-in report (已打卡), not a request for photos
-    chatter_2h  integer                     -- assignments: non-substance messages in [t, t + 2 h]
+    chatter_2h  integer,                    -- assignments: non-substance messages in [t, t + 2 h]
+    images_2h   integer                     -- photo requests: images/videos answering it within 2 h
 )
 """
 
@@ -144,16 +146,34 @@ def rebuild(cur: Any, settings: Settings, version: int) -> None:
                     from a
                     asof left join c hi on hi.group_id = a.group_id and hi.sent_at <= a.sent_at + to_hours(?)
                     asof left join c lo on lo.group_id = a.group_id and lo.sent_at < a.sent_at
+                ),
+                -- each image or video answers the latest photo request in its group at or before it,
+                -- when that request is at most FOLLOW_HOURS older
+                r as (
+                    select rowid as fid, group_id, sent_at from _facts
+                    where category = 'photo_checkin' and kind in ('text', 'quote', 'link') and not photo_reply
+                ),
+                i as (
+                    select group_id, sent_at from _facts where kind in ('image', 'video')
+                ),
+                answered as (
+                    select r.fid, count(*) as images
+                    from i asof join r on r.group_id = i.group_id and i.sent_at >= r.sent_at
+                    where i.sent_at <= r.sent_at + to_hours(?)
+                    group by r.fid
                 )
                 -- joined on the staging row, which is unique whatever the messages hold
-                select f.*, n.chatter
+                select f.*, n.chatter,
+                       case when r.fid is not null then coalesce(answered.images, 0) end
                 from _facts f
                 left join n on n.fid = f.rowid
+                left join r on r.fid = f.rowid
+                left join answered on answered.fid = f.rowid
                 -- a join scrambles row order; stored in import order, the table keeps each file's
                 -- group and time runs together, which compresses and scans far better
                 order by f.import_id, f.line
                 """,
-                [list(NON_SUBSTANCE), FOLLOW_HOURS],
+                [list(NON_SUBSTANCE), FOLLOW_HOURS, FOLLOW_HOURS],
             )
             cur.execute("drop table _facts")
         finally:

@@ -11,7 +11,8 @@ category stored at import (core/lexicon.py, core/sql/classify.sql). Definitions:
 - Red packets and transfers: category ``red_packet`` (kinds red_packet and transfer).
 - Photo check-in request: a text/quote/link message of category ``photo_checkin`` that is not a
   check-in report (``lexicon.photo_done_pattern``: 已打卡, 柳湾村已上传). Each image or video
-  counts for the latest request in its group at or before it, when at most 2 hours later.
+  counts for the latest request in its group at or before it, when at most 2 hours later
+  (``msg_facts.images_2h``, counted over all the group's stored messages).
 - Buried assignment: an assignment followed, in its group within 2 hours (inclusive), by at least
   ``threshold`` non-substance messages (ack, flattery, offtopic, photo_checkin, red_packet),
   counted over all the group's stored messages whatever the date filter (``msg_facts.chatter_2h``).
@@ -24,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from core.analysis.base import Scope, frame, scoped
-from core.lexicon import FOLLOW_HOURS, NON_SUBSTANCE, SUBSTANCE
+from core.lexicon import NON_SUBSTANCE, SUBSTANCE
 from core.workspace import Workspace
 
 # The eight categories a non-system message can have, substance first (the charts' order).
@@ -236,25 +237,16 @@ def photo_requests(ws: Workspace, scope: Scope = Scope()) -> pd.DataFrame:
     sql = """
         with r as (
             select row_number() over (order by group_id, sent_at, import_id, line) as rid,
-                   group_id, person_id, sent_at, sent_local, import_id, line
+                   group_id, person_id, sent_at, sent_local, import_id, line, images_2h
             from v_msg
             where category = 'photo_checkin' and kind in ('text', 'quote', 'link') and not photo_reply
         ),
-        i as (
-            select group_id, sent_at from v_msg where kind in ('image', 'video')
-        ),
-        followed as (
-            -- each image belongs to the latest request in its group at or before it
-            select r.rid, count(*) as images
-            from i asof join r on r.group_id = i.group_id and i.sent_at >= r.sent_at
-            where i.sent_at <= r.sent_at + to_hours($hours)
-            group by r.rid
-        ),
         per_sender as (
-            select r.group_id, r.person_id, count(*) as requests, coalesce(sum(f.images), 0)::bigint as images,
+            -- msg_facts.images_2h: the images that answered each request (core/facts.py)
+            select r.group_id, r.person_id, count(*) as requests, coalesce(sum(r.images_2h), 0)::bigint as images,
                    min(r.sent_local) as first_at, max(r.sent_local) as last_at,
                    arg_min(r.import_id, r.rid) as ex_import, arg_min(r.line, r.rid) as ex_line
-            from r left join followed f on f.rid = r.rid
+            from r
             group by r.group_id, r.person_id
         )
         select s.group_id, g.name as "group", s.person_id, p.display_name as sender, p.unit,
@@ -266,7 +258,7 @@ def photo_requests(ws: Workspace, scope: Scope = Scope()) -> pd.DataFrame:
         order by s.requests desc, s.images desc, "group", sender
     """
     with scoped(ws, scope) as cur:
-        return frame(cur, sql, {"hours": FOLLOW_HOURS})
+        return frame(cur, sql)
 
 
 def buried_count(ws: Workspace, scope: Scope = Scope(), threshold: int = 20) -> int:

@@ -48,7 +48,8 @@ create table msg_facts (
     exempt      boolean not null,
     photo_reply boolean not null,           -- a check-in report (已打卡), not a request for photos
     chatter_2h  integer,                    -- assignments: non-substance messages in [t, t + 2 h]
-    images_2h   integer                     -- photo requests: images/videos answering it within 2 h
+    images_2h   integer,                    -- photo requests: images/videos answering it within 2 h
+    note        varchar                     -- red packets and transfers only: their text (wish, amount)
 )
 """
 
@@ -103,7 +104,9 @@ def rebuild(cur: Any, settings: Settings, version: int) -> None:
                                                                   '\\[[^\\[\\]]{1,8}\\]', '', 'g'),
                                                    '[\\s\\p{P}\\p{S}]', '', 'g'),
                                     getvariable('qj_photo_done'))
-                                else false end as photo_reply
+                                else false end as photo_reply,
+                           -- rare and always listed: worth keeping beside the keys
+                           case when category = 'red_packet' then text end as note
                     from messages
                     where kind not in ('system', 'recall')
                 )
@@ -117,7 +120,7 @@ def rebuild(cur: Any, settings: Settings, version: int) -> None:
                            as after_hours,
                        (m.sent_local::time >= time '22:00' or m.sent_local::time < time '07:00') as late_night,
                        (g.emergency or m.emergency_word) as exempt,
-                       m.photo_reply
+                       m.photo_reply, m.note
                 from m
                 join group_map gm on gm.account_id = m.group_account_id
                 join groups g on g.id = gm.group_id
@@ -163,8 +166,8 @@ def rebuild(cur: Any, settings: Settings, version: int) -> None:
                     group by r.fid
                 )
                 -- joined on the staging row, which is unique whatever the messages hold
-                select f.*, n.chatter,
-                       case when r.fid is not null then coalesce(answered.images, 0) end
+                select f.* exclude (note), n.chatter,
+                       case when r.fid is not null then coalesce(answered.images, 0) end, f.note
                 from _facts f
                 left join n on n.fid = f.rowid
                 left join r on r.fid = f.rowid

@@ -117,11 +117,11 @@ def red_packets(ws: Workspace, scope: Scope = Scope()) -> pd.DataFrame:
     when the text states one, else NaN), after_hours."""
     sql = """
         select m.group_id, g.name as "group", m.person_id, p.display_name as sender, p.unit,
-               m.sent_local, m.kind, m.text,
-               try_cast(replace(nullif(regexp_extract(coalesce(m.text, ''), $amount, 1), ''), ',', '')
+               m.sent_local, m.kind, m.note as text,
+               try_cast(replace(nullif(regexp_extract(coalesce(m.note, ''), $amount, 1), ''), ',', '')
                         as decimal(14, 2))::double as amount,
                m.after_hours
-        from v_msg_text m
+        from v_msg m
         join groups g on g.id = m.group_id
         left join people p on p.id = m.person_id
         where m.category = 'red_packet'
@@ -184,33 +184,37 @@ def duplicate_report(ws: Workspace, scope: Scope = Scope(),
     """What the page shows, in one pass: :func:`duplicate_summary` over every cluster, and the
     rows of :func:`duplicate_notices` for the ``limit`` clusters that reached the most groups
     (then most copies, then earliest); cluster numbers are the same as over all clusters."""
-    sql = _CLUSTERS + """,
-        ranked as (
-            select *, dense_rank() over (order by first_at, norm_hash) as cluster,
-                   row_number() over (order by groups desc, copies desc, first_at, norm_hash) as importance
-            from k
-        ),
-        top as materialized (
-            select r.cluster, r.copies, r.groups, r.first_at, c.*
-            from c join ranked r on r.norm_hash = c.norm_hash and r.seg = c.seg
-            where r.importance <= $limit
-        )
-        select t.cluster,
-               row_number() over (partition by t.norm_hash, t.seg
-                                  order by t.sent_at, t.group_id, t.import_id, t.line) as copy,
-               t.copies, t.groups, t.group_id, g.name as "group", t.person_id, p.display_name as sender,
-               t.sent_local, round(epoch(t.sent_at - t.first_at) / 60)::integer as minutes_after_first, m.text
-        from top t
-        join messages m on m.import_id = t.import_id and m.line = t.line
-        join groups g on g.id = t.group_id
-        left join people p on p.id = t.person_id
-        order by t.cluster, copy
-    """
+    params = {"min_len": DUPLICATE_MIN_LEN, "hours": DUPLICATE_HOURS}
     with scoped(ws, scope) as cur:
-        params = {"min_len": DUPLICATE_MIN_LEN, "hours": DUPLICATE_HOURS}
-        clusters, copies = cur.execute(_CLUSTERS + "select count(*), coalesce(sum(copies), 0) from k",
-                                       params).fetchone()
-        rows = frame(cur, sql, {**params, "limit": int(limit)})
+        # the copies of counted clusters, once, for both the counts and the listing (TEMP: this cursor)
+        cur.execute("create or replace temp table _dup as " + _CLUSTERS + """
+            select c.*, k.copies, k.groups, k.first_at from c join k on k.norm_hash = c.norm_hash and k.seg = c.seg
+        """, params)
+        clusters, copies = cur.execute(
+            "select count(distinct (norm_hash, seg)), count(*) from _dup").fetchone()
+        rows = frame(cur, """
+            with ranked as (
+                select norm_hash, seg,
+                       dense_rank() over (order by first_at, norm_hash) as cluster,
+                       row_number() over (order by groups desc, copies desc, first_at, norm_hash) as importance
+                from (select distinct norm_hash, seg, copies, groups, first_at from _dup)
+            ),
+            top as materialized (
+                select r.cluster, d.* from _dup d
+                join ranked r on r.norm_hash = d.norm_hash and r.seg = d.seg
+                where r.importance <= $limit
+            )
+            select t.cluster,
+                   row_number() over (partition by t.norm_hash, t.seg
+                                      order by t.sent_at, t.group_id, t.import_id, t.line) as copy,
+                   t.copies, t.groups, t.group_id, g.name as "group", t.person_id, p.display_name as sender,
+                   t.sent_local, round(epoch(t.sent_at - t.first_at) / 60)::integer as minutes_after_first, m.text
+            from top t
+            join messages m on m.import_id = t.import_id and m.line = t.line
+            join groups g on g.id = t.group_id
+            left join people p on p.id = t.person_id
+            order by t.cluster, copy
+        """, {"limit": int(limit)})
     summary = {"clusters": int(clusters), "copies": int(copies), "extra_copies": int(copies) - int(clusters)}
     return summary, rows
 

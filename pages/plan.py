@@ -5,6 +5,7 @@ import streamlit as st
 
 from core.analysis.base import filter_options
 from core.plan.build import PlanError, build
+from core.plan.pseudonym import plan_json
 from ui.glue import analysis_page, cached, workspace
 
 ACTIONS = {"keep": "保留", "merge": "合并", "dissolve": "解散"}
@@ -80,3 +81,9 @@ c1.dataframe(pd.DataFrame({"工作群": row["before"]}), hide_index=True, width=
 c2.markdown("**之后**")
 c2.dataframe(pd.DataFrame({"工作群": row["after"]}), hide_index=True, width="stretch")
 st.dataframe(changed.rename(columns={"person": "干部"})[["干部", "之前", "之后"]], hide_index=True, width="stretch")
+
+st.subheader("下载")
+anon = st.checkbox("用代号（干部001、干部002……）替换姓名", key="plan_anon",
+                   help="向上级报送时使用：同一工作区里，同一个人每次导出的代号相同。")
+st.download_button("下载方案（JSON）", plan_json(p, pseudonyms=anon), file_name="整合方案.json",
+                   mime="application/json", help="Word 和 Excel 格式的方案正在开发中。")

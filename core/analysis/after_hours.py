@@ -49,10 +49,6 @@ COMMON_TIMEZONES = {
 }
 
 
-def _count(cond: str) -> str:
-    return f"count(*) filter (where {cond})"
-
-
 def summary(ws: Workspace, scope: Scope = Scope()) -> dict[str, Any]:
     """Headline counts in ``scope``: messages (all), after_hours (incl. exempt), exempt
     (after hours and exempt), non_exempt, share (after_hours / messages, 0 without messages),
@@ -60,13 +56,13 @@ def summary(ws: Workspace, scope: Scope = Scope()) -> dict[str, Any]:
     holiday_messages (messages on non-workdays, whatever the hour)."""
     with scoped(ws, scope) as cur:
         row = cur.execute(
-            f"""
+            """
             select count(*),
-                   {_count("v.after_hours")},
-                   {_count("v.after_hours and v.exempt")},
-                   {_count("v.after_hours and v.late_night")},
-                   {_count("v.after_hours and v.late_night and not v.exempt")},
-                   {_count("not c.workday")}
+                   count(*) filter (where v.after_hours),
+                   count(*) filter (where v.after_hours and v.exempt),
+                   count(*) filter (where v.after_hours and v.late_night),
+                   count(*) filter (where v.after_hours and v.late_night and not v.exempt),
+                   count(*) filter (where not c.workday)
             from v_msg v join _cal c on c.d = v.d
             """
         ).fetchone()
@@ -89,16 +85,16 @@ def heatmap(ws: Workspace, scope: Scope = Scope()) -> pd.DataFrame:
     """One row per weekday × hour, all 168 present: dow (1 = Monday … 7), hh (0 … 23), messages,
     after_hours, exempt (after hours and exempt), late_night (after hours)."""
     with scoped(ws, scope) as cur:
-        return frame(cur, f"""
+        return frame(cur, """
             with cells as (
                 select w.dow::integer as dow, h.hh::integer as hh
                 from range(1, 8) w(dow) cross join range(0, 24) h(hh)
             )
             select c.dow, c.hh,
                    count(v.d) as messages,
-                   {_count("v.after_hours")} as after_hours,
-                   {_count("v.after_hours and v.exempt")} as exempt,
-                   {_count("v.after_hours and v.late_night")} as late_night
+                   count(*) filter (where v.after_hours) as after_hours,
+                   count(*) filter (where v.after_hours and v.exempt) as exempt,
+                   count(*) filter (where v.after_hours and v.late_night) as late_night
             from cells c left join v_msg v on v.dow = c.dow and v.hh = c.hh
             group by c.dow, c.hh
             order by c.dow, c.hh
@@ -111,17 +107,17 @@ def weekly(ws: Workspace, scope: Scope = Scope()) -> pd.DataFrame:
     and last week may be partial), messages, after_hours, exempt, non_exempt, late_night,
     late_night_non_exempt, share (after_hours / messages, 0 without messages)."""
     with scoped(ws, scope) as cur:
-        df = frame(cur, f"""
+        df = frame(cur, """
             with weeks as (
                 select date_trunc('week', d)::date as week, count(*)::integer as days
                 from _cal group by 1
             ), counted as (
                 select w.week, w.days,
                        count(v.d) as messages,
-                       {_count("v.after_hours")} as after_hours,
-                       {_count("v.after_hours and v.exempt")} as exempt,
-                       {_count("v.after_hours and v.late_night")} as late_night,
-                       {_count("v.after_hours and v.late_night and not v.exempt")} as late_night_non_exempt
+                       count(*) filter (where v.after_hours) as after_hours,
+                       count(*) filter (where v.after_hours and v.exempt) as exempt,
+                       count(*) filter (where v.after_hours and v.late_night) as late_night,
+                       count(*) filter (where v.after_hours and v.late_night and not v.exempt) as late_night_non_exempt
                 from weeks w left join v_msg v on date_trunc('week', v.d)::date = w.week
                 group by w.week, w.days
             )
@@ -140,14 +136,14 @@ def by_group(ws: Workspace, scope: Scope = Scope()) -> pd.DataFrame:
     messages, after_hours, after_hours_exempt, non_exempt, late_night (after hours),
     late_night_non_exempt, share (after_hours / messages). Most non-exempt after-hours messages first."""
     with scoped(ws, scope) as cur:
-        return frame(cur, f"""
+        return frame(cur, """
             with counted as (
                 select v.group_id,
                        count(*) as messages,
-                       {_count("v.after_hours")} as after_hours,
-                       {_count("v.after_hours and v.exempt")} as after_hours_exempt,
-                       {_count("v.after_hours and v.late_night")} as late_night,
-                       {_count("v.after_hours and v.late_night and not v.exempt")} as late_night_non_exempt
+                       count(*) filter (where v.after_hours) as after_hours,
+                       count(*) filter (where v.after_hours and v.exempt) as after_hours_exempt,
+                       count(*) filter (where v.after_hours and v.late_night) as late_night,
+                       count(*) filter (where v.after_hours and v.late_night and not v.exempt) as late_night_non_exempt
                 from v_msg v
                 group by v.group_id
             )
@@ -167,14 +163,14 @@ def by_sender(ws: Workspace, scope: Scope = Scope()) -> pd.DataFrame:
     missing (NA) without after-hours posts), latest_at (the local timestamp of that post),
     share (after_hours_sent / sent). Most non-exempt after-hours messages first."""
     with scoped(ws, scope) as cur:
-        return frame(cur, f"""
+        return frame(cur, """
             with counted as (
                 select v.person_id,
                        count(*) as sent,
-                       {_count("v.after_hours")} as after_hours_sent,
-                       {_count("v.after_hours and v.exempt")} as after_hours_exempt_sent,
-                       {_count("v.after_hours and v.late_night")} as late_night_sent,
-                       {_count("v.after_hours and v.late_night and not v.exempt")} as late_night_non_exempt_sent,
+                       count(*) filter (where v.after_hours) as after_hours_sent,
+                       count(*) filter (where v.after_hours and v.exempt) as after_hours_exempt_sent,
+                       count(*) filter (where v.after_hours and v.late_night) as late_night_sent,
+                       count(*) filter (where v.after_hours and v.late_night and not v.exempt) as late_night_non_exempt_sent,
                        arg_max(v.sent_local,
                                -- seconds since NIGHT_TURN_HOUR: the largest is the latest in the night
                                (v.hh * 3600 + minute(v.sent_local) * 60 + second(v.sent_local)

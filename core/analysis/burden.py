@@ -94,10 +94,6 @@ where not p.in_directory and exists (select 1 from people where in_directory)
   and (p.id in (select person_id from v_mem) or p.id in (select person_id from _gs where person_id is not null))
 """
 
-_LOAD_COLUMNS = ("person_id, person, unit, position, is_leader, groups, over_cap, received, messages_per_day, "
-                 "reading_minutes, after_hours_received, after_hours_sent, sent")
-
-
 def _setup(cur: Any, scope: Scope, load: bool = True, noncadres: bool = False) -> None:
     cur.execute(_PASS)
     if load:
@@ -114,8 +110,12 @@ def person_load(ws: Workspace, scope: Scope = Scope()) -> pd.DataFrame:
     Sorted by groups desc, messages_per_day desc, person."""
     with scoped(ws, scope) as cur:
         _setup(cur, scope)
-        return frame(cur, f"select {_LOAD_COLUMNS} from _load "
-                          "order by groups desc, messages_per_day desc, person, person_id")
+        return frame(cur, """
+            select person_id, person, unit, position, is_leader, groups, over_cap, received, messages_per_day,
+                   reading_minutes, after_hours_received, after_hours_sent, sent
+            from _load
+            order by groups desc, messages_per_day desc, person, person_id
+        """)
 
 
 def summary(ws: Workspace, scope: Scope = Scope()) -> dict[str, Any]:
@@ -262,18 +262,20 @@ def received_messages(ws: Workspace, person_id: int, scope: Scope = Scope(), lim
         # never read or sorted; the second query then prunes the scan by time.
         cur.execute("create or replace temp table _mine as select distinct group_id from v_mem where person_id = ?",
                     [person_id])
-        received = "v.group_id in (select group_id from _mine) and v.person_id is distinct from ?"
-        cutoff = cur.execute(f"""
+        cutoff = cur.execute("""
             select min(sent_local) from (
-                select v.sent_local from v_msg v where {received} order by v.sent_local desc limit ?)
+                select v.sent_local from v_msg v
+                where v.group_id in (select group_id from _mine) and v.person_id is distinct from ?
+                order by v.sent_local desc limit ?)
         """, [person_id, limit]).fetchone()[0]
-        return frame(cur, f"""
+        return frame(cur, """
             select v.sent_local, g.name as "group", p.display_name as sender, v.kind, v.category, v.text,
                    v.after_hours
             from v_msg_text v
             join groups g on g.id = v.group_id
             left join people p on p.id = v.person_id
-            where {received} and v.sent_local >= ?
+            where v.group_id in (select group_id from _mine) and v.person_id is distinct from ?
+              and v.sent_local >= ?
             order by v.sent_local desc, g.name, sender
             limit ?
         """, [person_id, cutoff, limit])

@@ -118,10 +118,12 @@ select *,
 from base
 """
 
-_COLUMNS = """
-group_id, "group", platform, unit, category, owner, owner_status, members, messages,
-first_message_at, last_message_at, days_silent, zombie, no_messages, project, finished,
-near_limit, over_limit, owner_id, owner_unit, owner_in_group, owner_in_directory, last_any_at
+_STATUS_ROWS = """
+select group_id, "group", platform, unit, category, owner, owner_status, members, messages,
+       first_message_at, last_message_at, days_silent, zombie, no_messages, project, finished,
+       near_limit, over_limit, owner_id, owner_unit, owner_in_group, owner_in_directory, last_any_at
+from _life
+order by last_message_at asc nulls first, "group"
 """
 
 
@@ -142,7 +144,7 @@ def group_status(ws: Workspace, scope: Scope = Scope()) -> pd.DataFrame:
     """
     with scoped(ws, scope) as cur:
         _build(cur)
-        return frame(cur, f"select {_COLUMNS} from _life order by last_message_at asc nulls first, \"group\"")
+        return frame(cur, _STATUS_ROWS)
 
 
 def summary(ws: Workspace, scope: Scope = Scope()) -> dict[str, Any]:

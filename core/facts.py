@@ -14,6 +14,7 @@ before and no page ever sees flags from old settings.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 from pathlib import Path
@@ -54,11 +55,17 @@ create table msg_facts (
 """
 
 
+@functools.cache
+def _revision() -> str:
+    # read once per process: stamp() runs before every analysis query
+    code = Path(__file__).read_bytes() + photo_done_pattern().encode("utf-8")
+    return hashlib.sha256(code).hexdigest()[:12]
+
+
 def stamp(version: int) -> str:
     """What ``meta.facts_version`` holds when the facts match workspace ``version``: a change
     to this module (its table or its definitions) or to the word lists also calls for a rebuild."""
-    code = Path(__file__).read_bytes() + photo_done_pattern().encode("utf-8")
-    return f"{version}:{hashlib.sha256(code).hexdigest()[:12]}"
+    return f"{version}:{_revision()}"
 
 
 def emergency_pattern(words: list[str]) -> str:
@@ -67,9 +74,9 @@ def emergency_pattern(words: list[str]) -> str:
     return "|".join(re.escape(w) for w in words) if words else r"[^\s\S]"
 
 
-def calendar_table(start: dt.date, end: dt.date, settings: Settings) -> pa.Table:
-    """Every day start … end with its workday flag, source and holiday name."""
-    days = workcal.days(start, end, settings)
+def calendar_table(start: dt.date | None, end: dt.date | None, settings: Settings) -> pa.Table:
+    """Every day start … end with its workday flag, source and holiday name (none without dates)."""
+    days = workcal.days(start, end, settings) if start and end else []
     return pa.table({
         "d": pa.array([x.date for x in days], pa.date32()),
         "workday": pa.array([x.workday for x in days], pa.bool_()),

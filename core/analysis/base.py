@@ -3,8 +3,9 @@
 ``scoped(ws, scope)`` opens a cursor of its own and creates, on that cursor only (TEMP objects
 are per connection in DuckDB), the tables and views that hold the definitions of issue 3:
 
-``_cfg``   one row: settings and the analysis window
-           (lo, hi: local dates, inclusive; days; as_of: local timestamp; zombie_since: local timestamp)
+``_cfg``   one row: the analysis window (lo, hi: local dates, inclusive; days; as_of and
+           zombie_since: local timestamps) and the settings queries compare with (work_start,
+           work_end, zombie_days, cap, reading_seconds, max_members)
 ``_cal``   d date, workday boolean, source varchar, holiday varchar — every day lo … hi
 ``_g``     group_id — groups in scope (group filter, unit filter)
 ``_p``     person_id — people in scope (unit filter)
@@ -36,11 +37,9 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 import pandas as pd
-import pyarrow as pa
 
 from core import workcal
 from core.facts import calendar_table
-from core.settings import Settings
 from core.workspace import Workspace
 
 LATE_NIGHT_START = dt.time(22, 0)
@@ -89,12 +88,6 @@ def resolve_window(cur: Any, scope: Scope) -> Window:
     return Window(lo, hi, days, as_of, tuple(workcal.unknown_years(lo, hi)) if days else ())
 
 
-def _cal_table(window: Window, settings: Settings) -> pa.Table:
-    if not window.days:
-        return calendar_table(dt.date(2000, 1, 2), dt.date(2000, 1, 1), settings)
-    return calendar_table(window.lo, window.hi, settings)
-
-
 _VIEWS = """
 create or replace temp view v_msg as
 select f.*
@@ -122,7 +115,7 @@ def scoped(ws: Workspace, scope: Scope = Scope()) -> Iterator[Any]:
     cur = ws.cursor()
     try:
         window = resolve_window(cur, scope)
-        cur.register("_cal_arrow", _cal_table(window, settings))
+        cur.register("_cal_arrow", calendar_table(window.lo, window.hi, settings))
         cur.execute("create or replace temp table _cal as select * from _cal_arrow")
         cur.unregister("_cal_arrow")
         zombie_since = (window.as_of - dt.timedelta(days=settings.zombie_days)) if window.as_of else None
@@ -130,15 +123,13 @@ def scoped(ws: Workspace, scope: Scope = Scope()) -> Iterator[Any]:
             """
             create or replace temp table _cfg as
             select ?::date as lo, ?::date as hi, ?::integer as days, ?::timestamp as as_of,
-                   ?::timestamp as zombie_since,
-                   ?::time as work_start, ?::time as work_end, ?::time as lunch_start, ?::time as lunch_end,
-                   ?::varchar[] as emergency_words, ?::integer as zombie_days, ?::integer as cap,
-                   ?::double as reading_seconds, ?::integer as max_members, ?::varchar as tz
+                   ?::timestamp as zombie_since, ?::time as work_start, ?::time as work_end,
+                   ?::integer as zombie_days, ?::integer as cap, ?::double as reading_seconds,
+                   ?::integer as max_members
             """,
-            [window.lo, window.hi, window.days, window.as_of, zombie_since,
-             settings.work_start, settings.work_end, settings.lunch_start, settings.lunch_end,
-             [w for w in settings.emergency_words if w], settings.zombie_days, settings.cap,
-             settings.reading_seconds, settings.max_group_members, settings.timezone],
+            [window.lo, window.hi, window.days, window.as_of, zombie_since, settings.work_start,
+             settings.work_end, settings.zombie_days, settings.cap, settings.reading_seconds,
+             settings.max_group_members],
         )
         cur.execute("create or replace temp table _p as select id as person_id from people "
                     "where len(?::varchar[]) = 0 or unit = any(?::varchar[])",

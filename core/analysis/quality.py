@@ -219,6 +219,20 @@ def duplicate_report(ws: Workspace, scope: Scope = Scope(),
     return summary, rows
 
 
+def duplicate_pairs(ws: Workspace, scope: Scope = Scope()) -> dict[frozenset[int], int]:
+    """{frozenset({group a, group b}): duplicate-notice clusters both groups received} for every
+    pair of groups that shared at least one (what a merge of the two would stop repeating)."""
+    sql = _CLUSTERS + """,
+        cg as (select distinct c.norm_hash, c.seg, c.group_id from c join k using (norm_hash, seg))
+        select a.group_id, b.group_id, count(*)
+        from cg a join cg b on a.norm_hash = b.norm_hash and a.seg = b.seg and a.group_id < b.group_id
+        group by a.group_id, b.group_id
+    """
+    with scoped(ws, scope) as cur:
+        rows = cur.execute(sql, {"min_len": DUPLICATE_MIN_LEN, "hours": DUPLICATE_HOURS}).fetchall()
+    return {frozenset((a, b)): int(n) for a, b, n in rows}
+
+
 def summarise_duplicates(copies: pd.DataFrame) -> dict[str, int]:
     """:func:`duplicate_summary` from the rows of :func:`duplicate_notices` the caller has."""
     clusters, n = int(copies["cluster"].nunique()) if len(copies) else 0, len(copies)

@@ -20,9 +20,10 @@ import statistics
 from collections import defaultdict
 from typing import Any, Iterable
 
-from core.analysis import lifecycle
+import pandas as pd
+
+from core.analysis import lifecycle, quality
 from core.analysis.base import Scope, scoped
-from core.analysis.quality import DUPLICATE_HOURS, DUPLICATE_MIN_LEN, _CLUSTERS
 from core.plan.cap import CapProblem, solve_cap
 from core.plan.merge import GroupStats, MergeLocks, MergeSettings, plan_merges
 from core.workspace import Workspace
@@ -54,17 +55,8 @@ def _gather(ws: Workspace, scope: Scope) -> dict[str, Any]:
                            "group by person_id, group_id").fetchall()
         people = {pid: (name, unit, directory) for pid, name, unit, directory in
                   cur.execute("select id, display_name, unit, in_directory from people").fetchall()}
-        pairs = cur.execute(
-            _CLUSTERS + """,
-            cg as (select distinct c.norm_hash, c.seg, c.group_id from c join k using (norm_hash, seg))
-            select a.group_id, b.group_id, count(*)
-            from cg a join cg b on a.norm_hash = b.norm_hash and a.seg = b.seg and a.group_id < b.group_id
-            group by a.group_id, b.group_id
-            """,
-            {"min_len": DUPLICATE_MIN_LEN, "hours": DUPLICATE_HOURS},
-        ).fetchall()
     return {"status": status, "days": days, "emergency": emergency, "members": members, "sent": sent,
-            "people": people, "duplicates": {frozenset((a, b)): n for a, b, n in pairs}}
+            "people": people, "duplicates": quality.duplicate_pairs(ws, scope)}
 
 
 def _figures(groups: dict[int, set[int]], traffic: dict[int, float], own: dict[tuple[int, int], float],
@@ -115,10 +107,9 @@ def build(ws: Workspace, scope: Scope = Scope(), cap: int | None = None, keep: I
     sent = {(p, g): n / days for p, g, n in d["sent"]}
     stats = [GroupStats(id=int(r.group_id), name=r.group, members=frozenset(members[r.group_id]),
                         messages_per_day=float(r.messages) / days,
-                        last_message_at=None if r.last_message_at is None or r.last_message_at != r.last_message_at
-                        else r.last_message_at.to_pydatetime(),
+                        last_message_at=None if pd.isna(r.last_message_at) else r.last_message_at.to_pydatetime(),
                         zombie=bool(r.zombie), finished=bool(r.finished),
-                        owner_id=None if r.owner_id != r.owner_id or r.owner_id is None else int(r.owner_id),
+                        owner_id=None if pd.isna(r.owner_id) else int(r.owner_id),
                         unit=r.unit if isinstance(r.unit, str) else None,
                         emergency=bool(d["emergency"].get(r.group_id, False)), traffic_known=not bool(r.no_messages))
              for r in status.itertuples(index=False)]

@@ -210,6 +210,11 @@ def test_same_notice_in_three_groups_within_72_hours(tmp_path: Path) -> None:
         ("甲群", "张三", at(DAY, "09:01"), "收到", "文本"),
     ])
     assert quality.duplicate_summary(ws) == {"clusters": 1, "copies": 3, "extra_copies": 2}
+    # Every pair of the three groups received the notice once.
+    ids = {name: gid(ws, name) for name in ("甲群", "乙群", "丙群")}
+    assert quality.duplicate_pairs(ws) == {frozenset((ids["甲群"], ids["乙群"])): 1,
+                                           frozenset((ids["甲群"], ids["丙群"])): 1,
+                                           frozenset((ids["乙群"], ids["丙群"])): 1}
     assert quality.summarise_duplicates(quality.duplicate_notices(ws)) == quality.duplicate_summary(ws)
     df = quality.duplicate_notices(ws)
     assert [(r["cluster"], r["copy"], r["copies"], r["groups"], r["group"], r["sender"], r["minutes_after_first"])

@@ -158,7 +158,7 @@ def build(ws: Workspace, scope: Scope = Scope(), cap: int | None = None, keep: I
         after = {p: set(gs) for p, gs in solved.kept.items() if p in before}
     else:
         after = {p: {r for r, ms in after_members.items() if p in ms} for p in before}
-    traffic_before = {g: float(r.messages) / days for g, r in zip(status["group_id"], status.itertuples())}
+    traffic_before = {s.id: s.messages_per_day for s in stats}
     traffic_after = {r.id: r.messages_per_day for r in results.values()}
     own_after = {(p, rid): sum(sent.get((p, g), 0.0) for g, x in result_of.items() if x == rid)
                  for p in before for rid in after.get(p, ())}

@@ -63,6 +63,11 @@ def test_identical_groups_merge_and_the_zombie_is_dissolved(db: Path) -> None:
     assert {k: p["after"][k] for k in ("groups", "memberships", "mean_groups_per_person",
                                         "max_groups_per_person", "over_cap")} == {
         "groups": 2, "memberships": 5, "mean_groups_per_person": 1.25, "max_groups_per_person": 2, "over_cap": 0}
+    # Messages each person reads per day, own ones excluded, over the 72 days 03-02 … 05-12.
+    # Before: 孙四 1, 李二 2, 王一 3, 赵三 4 (÷ 72); after the merge 甲群 carries 4: 孙四 1, 李二 2,
+    # 王一 3, 赵三 3. Inclusive quantiles: p50 2.5/72 both times; p90 3.7/72 → 3/72.
+    assert (p["before"]["messages_per_person_day_p50"], p["before"]["messages_per_person_day_p90"]) == (0.03, 0.05)
+    assert (p["after"]["messages_per_person_day_p50"], p["after"]["messages_per_person_day_p90"]) == (0.03, 0.04)
 
 
 def test_locks_and_an_infeasible_cap(db: Path) -> None:

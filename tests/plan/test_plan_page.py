@@ -19,7 +19,12 @@ def test_plan_page_reports_conflicts_then_builds_at_the_smallest_cap(sample_app,
     assert sorted(actions.loc[actions["建议"] == "解散", "工作群"]) == ["春季植树造林活动群", "经济普查入户登记群", "高标准农田建设项目群"]
     assert actions.loc[actions["工作群"] == "人居环境整治推进群", "并入"].item() == "人居环境整治工作群"
 
-    # The plan can be downloaded, with names replaced on request.
+    # The plan can be downloaded, with names replaced on request (the file URL is a hash of its
+    # bytes; what the bytes hold is tested in test_pseudonym.py).
     assert [c.label for c in at.checkbox] == ["用代号（干部001、干部002……）替换姓名"]
+    [download] = at.get("download_button")
+    assert download.proto.label == "下载方案（JSON）"
+    named = download.proto.url
     at.checkbox[0].check().run()
     assert not at.exception
+    assert at.get("download_button")[0].proto.url != named

@@ -8,6 +8,10 @@ from ui.glue import analysis_page, cached
 scope = analysis_page("概览", "概览需要工作群的成员名单和聊天记录。")
 
 k, found = cached(overview, scope)
+# where each finding's figures are shown in full
+DETAIL = {"over_cap": "pages/burden.py", "after_hours": "pages/after_hours.py", "noise": "pages/quality.py",
+          "duplicates": "pages/quality.py", "red_packets": "pages/quality.py", "zombie": "pages/lifecycle.py",
+          "overlap": "pages/overlap.py"}
 row1 = st.columns(5)
 row1[0].metric("工作群", f"{k['groups']}")
 row1[1].metric("干部", f"{k['cadres']}")
@@ -28,7 +32,7 @@ for i, f in enumerate(found, 1):
     with st.container(border=True):
         left, right = st.columns([5, 1])
         left.markdown(f"**{i}.** {f.text}")
-        right.page_link(f.page, label="查看详情")
+        right.page_link(DETAIL[f.key], label="查看详情")
 
 st.subheader("数据覆盖情况")
 cov = cached(coverage, scope)

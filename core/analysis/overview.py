@@ -19,12 +19,12 @@ from core.workspace import Workspace
 
 @dataclass(frozen=True)
 class Finding:
-    """One finding in plain Chinese, how serious it is (0–1, for ordering), and where to look."""
+    """One finding in plain Chinese and how serious it is (0–1, for ordering); ``key`` names the
+    subject (over_cap, after_hours, noise, duplicates, red_packets, zombie, overlap)."""
 
     key: str
     text: str
     severity: float
-    page: str
 
 
 def _inputs(ws: Workspace, scope: Scope) -> dict[str, Any]:
@@ -91,13 +91,13 @@ def _findings(i: dict[str, Any], limit: int) -> list[Finding]:
             "over_cap",
             f"{b['over_cap']} 名干部超过 {b['cap']} 个群（占 {share:.0%}）；最多的一人（{b['max_person']}）在 {b['max']} 个群。",
             # the commission's first question: ranked high even when a minority is over the cap
-            min(1.0, share + 0.3), "pages/burden.py"))
+            min(1.0, share + 0.3)))
     if ah["messages"] and ah["non_exempt"]:
         out.append(Finding(
             "after_hours",
             f"{ah['share']:.1%} 的消息发在非工作时间（{ah['after_hours']:,} 条，其中应急豁免 {ah['exempt']:,} 条）；"
             f"深夜 22:00–07:00 有 {ah['late_night']:,} 条。",
-            min(1.0, ah["non_exempt_share"] * 3), "pages/after_hours.py"))
+            min(1.0, ah["non_exempt_share"] * 3)))
     messages = sum(cats.values())
     if messages:
         noise = (cats["ack"] + cats["flattery"]) / messages
@@ -106,30 +106,30 @@ def _findings(i: dict[str, Any], limit: int) -> list[Finding]:
             "noise",
             f"只有 {substance:.0%} 的消息是干货；“收到”类回复和鲜花点赞占 {noise:.0%}"
             f"（{cats['ack'] + cats['flattery']:,} 条）。",
-            min(1.0, noise * 1.5), "pages/quality.py"))
+            min(1.0, noise * 1.5)))
     if dup["clusters"]:
         out.append(Finding(
             "duplicates",
             f"{dup['clusters']} 条通知被原样转发到多个群，多出 {dup['extra_copies']} 次重复阅读。",
-            min(0.85, 0.3 + dup["clusters"] / 100), "pages/quality.py"))
+            min(0.85, 0.3 + dup["clusters"] / 100)))
     if cats["red_packet"]:
         out.append(Finding(
             "red_packets",
             f"工作群里有 {cats['red_packet']} 个红包或转账，属于需要核实的线索。",
-            0.7, "pages/quality.py"))
+            0.7))
     if life["zombie"] or life["finished"]:
         out.append(Finding(
             "zombie",
             f"{life['zombie']} 个群已超过 {i['zombie_days']} 天没有消息（僵尸群），"
             f"{life['finished']} 个专项/项目群工作已结束，可以解散。",
-            min(1.0, 0.3 + (life["zombie"] + life["finished"]) / max(life["groups"], 1)), "pages/lifecycle.py"))
+            min(1.0, 0.3 + (life["zombie"] + life["finished"]) / max(life["groups"], 1))))
     top = i["top_pair"]
     if not top.empty and top.iloc[0]["jaccard"] >= 0.6:
         r = top.iloc[0]
         out.append(Finding(
             "overlap",
             f"「{r['a']}」和「{r['b']}」的成员重合 {r['jaccard']:.0%}（共同成员 {int(r['shared'])} 人），可考虑合并。",
-            float(r["jaccard"]) * 0.8, "pages/overlap.py"))
+            float(r["jaccard"]) * 0.8))
     out.sort(key=lambda f: -f.severity)
     return out[:limit]
 

@@ -99,6 +99,9 @@ def settings_form() -> None:
 
 
 st.title("群生命周期")
+if is_empty():
+    empty_state("群生命周期需要工作群清单、成员名单或聊天记录。")
+    st.stop()
 scope = scope_sidebar()
 newest = window(scope).as_of
 if newest is not None:
@@ -109,9 +112,6 @@ if newest is not None:
     if isinstance(picked, dt.date) and picked != newest.date():
         scope = dataclasses.replace(scope, as_of=picked)
 window_caption(scope)
-if is_empty():
-    empty_state("群生命周期需要工作群清单、成员名单或聊天记录。")
-    st.stop()
 
 status = cached(lifecycle.group_status, scope)
 s = cached(lifecycle.summary, scope)

@@ -15,7 +15,7 @@ from typing import Any, Callable
 import pandas as pd
 import streamlit as st
 
-from core.analysis.base import Scope, Window, filter_options, window_of
+from core.analysis.base import Scope, Window, empty_stretch, filter_options, window_of
 from core.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,10 +139,10 @@ def analysis_page(title: str, needs: str) -> Scope:
     """The head every analysis page shares: title, the sidebar filters, and either the period
     the figures cover or — with no data yet — what the page needs and the way to the import."""
     st.title(title)
-    scope = scope_sidebar()
     if is_empty():
         empty_state(needs)
         st.stop()
+    scope = scope_sidebar()
     window_caption(scope)
     return scope
 
@@ -162,6 +162,11 @@ def window_caption(scope: Scope) -> None:
     if scope.groups:
         text += f"；已选 {len(scope.groups)} 个群"
     st.caption(text)
+    gap = cached(empty_stretch, scope)
+    if gap:
+        first, last = gap
+        st.warning(f"{first:%Y-%m-%d} 至 {last:%Y-%m-%d} 共 {(last - first).days + 1} 天没有任何消息：各群导出的时段"
+                   "不一致，统计期被拉长，“每天”的数字会偏低。可在左侧“时间范围”里只选有数据的时段。")
     if w.unknown_years:
         years = "、".join(str(y) for y in w.unknown_years)
         st.warning(f"法定节假日日历还不包含 {years} 年：这些年份按周一至周五上班计算。"

@@ -154,6 +154,25 @@ def scoped(ws: Workspace, scope: Scope = Scope()) -> Iterator[Any]:
         cur.close()
 
 
+def empty_stretch(ws: Workspace, scope: Scope = Scope(), min_days: int = 30) -> tuple[dt.date, dt.date] | None:
+    """The longest run of days inside the window with no message at all, as (first, last) empty
+    day, when it is at least ``min_days`` long — else None. Exports covering different periods
+    stretch the window, and every "per day" figure is then diluted by the empty days."""
+    with scoped(ws, scope) as cur:
+        row = cur.execute(
+            """
+            with days as (select distinct d from v_msg),
+            gaps as (select d, lead(d) over (order by d) as next_d from days)
+            select d + 1, next_d - 1 from gaps
+            where next_d - d - 1 >= ?
+            order by next_d - d desc, d
+            limit 1
+            """,
+            [int(min_days)],
+        ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
 def frame(cur: Any, sql: str, params: list[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
     """Run ``sql`` on ``cur`` and return the whole result as a DataFrame (small results only)."""
     return cur.execute(sql, params or []).df()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from core.analysis.base import Scope, scoped, window_of
+from core.analysis.base import Scope, empty_stretch, scoped, window_of
 from core.workspace import Workspace
 from tests.analysis.fixtures import directory, groups, messages, new_ws, roster
 
@@ -125,3 +125,13 @@ def test_message_text_is_joined_only_where_asked(ws: Workspace) -> None:
         texts = cur.execute("select text from v_msg_text where exempt order by sent_local").fetchall()
     assert "text" not in plain
     assert texts == [("火情紧急，马上集合",), ("【图片】",)]
+
+
+def test_a_long_stretch_without_messages_is_reported(ws: Workspace, tmp_path: Path) -> None:
+    # 05-02 … 05-12 has a message on 05-02, 05-09 … 05-12: the 6 empty days 05-03 … 05-08.
+    assert empty_stretch(ws, min_days=6) == (dt.date(2026, 5, 3), dt.date(2026, 5, 8))
+    assert empty_stretch(ws, min_days=7) is None
+    assert empty_stretch(ws) is None
+    # An export from another year stretches the window by many empty days.
+    messages(ws, tmp_path, [("甲群", "王一", "2024-05-10 09:00:00", "旧通知", "文本")])
+    assert empty_stretch(ws) == (dt.date(2024, 5, 11), dt.date(2026, 5, 1))

@@ -72,3 +72,18 @@ def test_overview_page_on_the_sample(sample_app, sample_ws: Workspace) -> None:
     assert len([c for c in at.markdown if c.value.startswith("**1.**")]) == 1
     warnings = " ".join(w.value for w in at.warning)
     assert "信访维稳工作群" in warnings and "统计工作群" in warnings
+
+
+def test_overview_on_an_empty_workspace_says_what_it_needs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("QUNJIAN_WORKSPACE", str(tmp_path / "empty.duckdb"))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/overview.py").run()
+    assert not at.exception
+    assert at.info[0].value.startswith("还没有数据。概览需要工作群的成员名单和聊天记录。")
+    # Nothing to filter yet: no filters in the sidebar, no figures.
+    assert not at.sidebar.multiselect and not at.sidebar.date_input and not at.metric

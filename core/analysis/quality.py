@@ -20,6 +20,8 @@ category stored at import (core/lexicon.py, core/sql/classify.sql). Definitions:
 
 from __future__ import annotations
 
+import itertools
+from collections import Counter
 from typing import Any
 
 import pandas as pd
@@ -219,18 +221,32 @@ def duplicate_report(ws: Workspace, scope: Scope = Scope(),
     return summary, rows
 
 
-def duplicate_pairs(ws: Workspace, scope: Scope = Scope()) -> dict[frozenset[int], int]:
-    """{frozenset({group a, group b}): duplicate-notice clusters both groups received} for every
-    pair of groups that shared at least one (what a merge of the two would stop repeating)."""
-    sql = _CLUSTERS + """,
-        cg as (select distinct c.norm_hash, c.seg, c.group_id from c join k using (norm_hash, seg))
-        select a.group_id, b.group_id, count(*)
-        from cg a join cg b on a.norm_hash = b.norm_hash and a.seg = b.seg and a.group_id < b.group_id
-        group by a.group_id, b.group_id
+def duplicate_clusters(ws: Workspace, scope: Scope = Scope()) -> list[tuple[int, ...]]:
+    """The distinct groups (sorted ids) each counted duplicate-notice cluster reached, one tuple
+    per cluster: what a plan that merges or dissolves groups would stop repeating."""
+    sql = _CLUSTERS + """
+        select list(distinct c.group_id order by c.group_id)
+        from c join k using (norm_hash, seg)
+        group by c.norm_hash, c.seg
+        order by min(c.sent_at), c.norm_hash
     """
     with scoped(ws, scope) as cur:
         rows = cur.execute(sql, {"min_len": DUPLICATE_MIN_LEN, "hours": DUPLICATE_HOURS}).fetchall()
-    return {frozenset((a, b)): int(n) for a, b, n in rows}
+    return [tuple(int(g) for g in r[0]) for r in rows]
+
+
+def pairs_of(clusters: list[tuple[int, ...]]) -> dict[frozenset[int], int]:
+    """{frozenset({group a, group b}): clusters both groups received} from :func:`duplicate_clusters`."""
+    counts: Counter[frozenset[int]] = Counter()
+    for groups in clusters:
+        counts.update(frozenset(p) for p in itertools.combinations(groups, 2))
+    return dict(counts)
+
+
+def duplicate_pairs(ws: Workspace, scope: Scope = Scope()) -> dict[frozenset[int], int]:
+    """{frozenset({group a, group b}): duplicate-notice clusters both groups received} for every
+    pair of groups that shared at least one (what a merge of the two would stop repeating)."""
+    return pairs_of(duplicate_clusters(ws, scope))
 
 
 def summarise_duplicates(copies: pd.DataFrame) -> dict[str, int]:

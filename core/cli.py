@@ -5,6 +5,8 @@
     python -m core sample  --out DIR [--seed N] [--days N]
     python -m core report  --workspace DB [--cap 3] [--as-of DATE]
     python -m core plan    --workspace DB [--cap 3] [--keep GROUP]... [--dissolve GROUP]...
+                           [--never-merge G1 G2]... [--stay PERSON GROUP]... [--no-substitutes]
+                           [--xlsx OUT] [--docx OUT] [--township NAME] [--pseudonyms]
 
 Every command prints JSON (one object per line for ``import``).
 """
@@ -86,9 +88,21 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_plan(args: argparse.Namespace) -> int:
     from core.analysis.base import Scope
     from core.plan.build import build
+    from core.plan.proposal import export, person_names, pseudonymise_plan
 
-    return _print_from_workspace(args, lambda ws: build(ws, Scope(as_of=args.as_of), cap=args.cap,
-                                                        keep=args.keep, dissolve=args.dissolve))
+    def make(ws: Workspace) -> Any:
+        scope = Scope(as_of=args.as_of)
+        kw = dict(cap=args.cap, keep=tuple(args.keep), dissolve=tuple(args.dissolve),
+                  never_merge=tuple(tuple(pair) for pair in args.never_merge),
+                  stay=tuple(tuple(pair) for pair in args.stay), substitutes=not args.no_substitutes)
+        plan = build(ws, scope, **kw)
+        for kind, out in (("xlsx", args.xlsx), ("docx", args.docx)):
+            if out:
+                Path(out).write_bytes(export(ws, scope, kind, township=args.township,
+                                             pseudonyms=args.pseudonyms, **kw))
+        return pseudonymise_plan(plan, person_names(ws)) if args.pseudonyms else plan
+
+    return _print_from_workspace(args, make)
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
@@ -133,7 +147,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cap", type=int, default=None, help="每人最多群数（默认取工作区设置，3）")
     p.add_argument("--keep", action="append", default=[], metavar="GROUP", help="必须保留的群（可重复）")
     p.add_argument("--dissolve", action="append", default=[], metavar="GROUP", help="要解散的群（可重复）")
+    p.add_argument("--never-merge", nargs=2, action="append", default=[], metavar=("GROUP", "GROUP"),
+                   help="这两个群不要合并（可重复）")
+    p.add_argument("--stay", nargs=2, action="append", default=[], metavar=("PERSON", "GROUP"),
+                   help="此人必须留在此群（可重复）")
+    p.add_argument("--no-substitutes", action="store_true", help="不允许由本单位其他干部接替")
     p.add_argument("--as-of", type=_date, default=None, help="分析日期 YYYY-MM-DD（默认最新一条消息的时间）")
+    p.add_argument("--xlsx", default=None, metavar="OUT", help="同时把方案写成 Excel 文件")
+    p.add_argument("--docx", default=None, metavar="OUT", help="同时把方案写成 Word 文件")
+    p.add_argument("--township", default="", help="单位名称（写在 Word/Excel 方案里）")
+    p.add_argument("--pseudonyms", action="store_true", help="所有输出用代号（干部001……）替换姓名")
     p.set_defaults(func=_cmd_plan)
 
     p = sub.add_parser("sample", help="生成示例乡镇数据文件")

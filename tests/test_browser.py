@@ -132,7 +132,7 @@ PAGES = [
     ("非工作时间", "5,870"),
     ("消息质量", "干货率"),
     ("群生命周期", "春季植树造林活动群、经济普查入户登记群、高标准农田建设项目群"),
-    ("整合方案", "最少需要每人 6 个群"),
+    ("整合方案", "34 个群精简为 27 个，每名干部不超过 3 个群"),
 ]
 
 
@@ -152,3 +152,43 @@ def test_every_analysis_page_shows_its_finding(sample_server: str, browser: obje
     outside = [u for u in requests if not u.startswith((sample_server, "data:", "blob:"))]
     assert outside == []
     page.close()
+
+
+def test_download_the_proposal(sample_server: str, sample_db: Path, browser: object, tmp_path: Path) -> None:
+    """Both files come down from the page and hold the plan the page shows."""
+    import docx
+    import openpyxl
+
+    from core.plan.build import build
+    from core.workspace import Workspace
+
+    ws = Workspace(sample_db)
+    try:
+        plan = build(ws, cap=3)
+    finally:
+        ws.close()
+    page = browser.new_page(viewport={"width": 1366, "height": 768}, accept_downloads=True)  # type: ignore[attr-defined]
+    page.goto(sample_server)
+    nav = page.get_by_test_id("stSidebarNav")
+    nav.get_by_text("整合方案", exact=True).wait_for(timeout=30_000)
+    nav.get_by_text("整合方案", exact=True).click()
+    page.get_by_text("34 个群精简为 27 个").first.wait_for(timeout=60_000)
+    page.get_by_label("单位名称（写在方案标题下和落款）").fill("青石镇")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(1500)
+    saved = {}
+    for label, name in (("下载 Excel 方案", "p.xlsx"), ("下载 Word 方案", "p.docx")):
+        with page.expect_download(timeout=60_000) as info:
+            page.get_by_role("button", name=label).click()
+        info.value.save_as(tmp_path / name)
+        saved[name] = tmp_path / name
+    _shot(page, "plan_downloads")
+    page.close()
+
+    wb = openpyxl.load_workbook(saved["p.xlsx"])
+    rows = {r[0]: (r[1], r[2]) for r in wb["概况"].iter_rows(values_only=True) if r and isinstance(r[0], str)}
+    assert rows["工作群（个）"] == (plan["before"]["groups"], plan["after"]["groups"]) == (34, 27)
+    assert rows["入群人次"] == (plan["before"]["memberships"], plan["after"]["memberships"])
+    text = [p.text for p in docx.Document(saved["p.docx"]).paragraphs]
+    assert any(t.startswith("建议将现有 34 个工作群精简为 27 个，每名干部原则上不超过 3 个群。") for t in text)
+    assert "青石镇纪委" in text

@@ -104,6 +104,14 @@ def cached(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
                 tuple(sorted(kwargs.items())))
 
 
+def deferred(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[[], Any]:
+    """:func:`cached` as a call for later (e.g. a download button's data, which Streamlit runs
+    on another thread when the user clicks): the workspace version is the one shown now."""
+    path, ver = str(workspace_path()), version()
+    name, kw = f"{fn.__module__}.{fn.__qualname__}", tuple(sorted(kwargs.items()))
+    return lambda: _run(path, ver, name, args, kw)
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def _filter_options(path: str, version: int) -> dict[str, Any]:
     return filter_options(_workspace(path))

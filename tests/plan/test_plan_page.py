@@ -1,30 +1,59 @@
-"""整合方案 page on the sample township: conflicts at K = 3, a feasible plan at the smallest K."""
+"""整合方案 page on the sample township: the plan at K = 3, the conflicts without colleagues taking
+over, a hand edit of the plan table, and the three downloads."""
 
 from __future__ import annotations
 
 from core.workspace import Workspace
 
 
-def test_plan_page_reports_conflicts_then_builds_at_the_smallest_cap(sample_app, sample_ws: Workspace) -> None:
+def metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_plan_page_at_three_then_without_colleagues(sample_app, sample_ws: Workspace) -> None:
     at = sample_app("pages/plan.py")
     assert not at.exception
+    groups = sample_ws.query("select count(*) from groups")[0][0]
+    assert groups == 34
+    head = at.success[0].value
+    assert head.startswith("34 个群精简为 27 个，每名干部不超过 3 个群；人均所在群数 4.4 → 2.8")
+    assert "另有 20 处由本单位同事接替对接" in head
+    assert (metric(at, "工作群"), metric(at, "一人最多在"), metric(at, "超过 3 个群（人）")) == ("27", "3", "0")
+
+    # Without colleagues taking over, village secretaries keep every group of their village: 3 cannot work.
+    at.checkbox(key="plan_subs").uncheck().run()
+    assert not at.exception
     warning = at.warning[0].value
-    # Village secretaries are their village's only member in several groups: 3 cannot work.
     assert warning.startswith("按每人最多 3 个群无法安排") and "最少需要每人 6 个群" in warning
     next(b for b in at.button if b.label == "按每人最多 6 个群生成方案").click().run()
     assert not at.exception
-    groups = sample_ws.query("select count(*) from groups")[0][0]
-    assert at.success[0].value.startswith(f"{groups} 个群精简为 27 个，每名干部不超过 6 个群")
-    actions = at.dataframe[0].value
-    assert sorted(actions.loc[actions["建议"] == "解散", "工作群"]) == ["春季植树造林活动群", "经济普查入户登记群", "高标准农田建设项目群"]
-    assert actions.loc[actions["工作群"] == "人居环境整治推进群", "并入"].item() == "人居环境整治工作群"
+    assert at.success[0].value.startswith("34 个群精简为 27 个，每名干部不超过 6 个群")
+    table = at.data_editor(key="plan_table").value
+    assert sorted(table.loc[table["建议"] == "解散", "工作群"]) == ["春季植树造林活动群", "经济普查入户登记群", "高标准农田建设项目群"]
+    assert table.loc[table["工作群"] == "人居环境整治推进群", "并入"].item() == "人居环境整治工作群"
 
-    # The plan can be downloaded, with names replaced on request (the file URL is a hash of its
-    # bytes; what the bytes hold is tested in test_pseudonym.py).
-    assert [c.label for c in at.checkbox] == ["用代号（干部001、干部002……）替换姓名"]
-    [download] = at.get("download_button")
-    assert download.proto.label == "下载方案（JSON）"
-    named = download.proto.url
-    at.checkbox[0].check().run()
+
+def test_editing_the_table_updates_every_figure(sample_app) -> None:
+    at = sample_app("pages/plan.py")
+    table = at.data_editor(key="plan_table").value
+    row = int(table.index[table["工作群"] == "人居环境整治推进群"][0])
+    at.session_state["plan_table"] = {"edited_rows": {row: {"建议": "保留"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
     assert not at.exception
-    assert at.get("download_button")[0].proto.url != named
+    assert at.success[0].value.startswith("34 个群精简为 28 个")
+    assert metric(at, "工作群") == "28"
+    assert any(c.value == "已人工调整 1 个群：人居环境整治推进群 → 保留" for c in at.caption)
+    # A merge without a target is refused with the fix, not a stack trace.
+    kept = int(table.index[table["工作群"] == "党政办工作群"][0])
+    assert table["建议"][kept] == "保留"
+    at.session_state["plan_table"] = {"edited_rows": {kept: {"建议": "合并"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    assert at.error[0].value.startswith("群「党政办工作群」设为合并，但没有选择并入哪个群")
+
+
+def test_three_downloads(sample_app) -> None:
+    at = sample_app("pages/plan.py")
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["下载 Excel 方案", "下载 Word 方案", "下载 JSON"]
+    assert [c.label for c in at.checkbox if c.key == "plan_anon"] == ["用代号（干部001、干部002……）替换姓名"]

@@ -306,7 +306,8 @@ def build(ws: Workspace, scope: Scope = Scope(), cap: int | None = None, keep: I
                 leavers[g] += 1
     people = []
     for p in sorted(before, key=lambda p: (person_name.get(p, ""), p)):
-        why = _person_reasons(p, before[p], after[p], dest, names, placed, added, sent_by[p], days)
+        why = _person_reasons(p, before[p], after[p], dest, names, placed, added, sent_by[p], days,
+                              person_name, person_unit)
         people.append({
             "person": person_name.get(p, str(p)), "unit": person_unit.get(p) or "",
             "before": sorted(names[g] for g in before[p]), "after": sorted(names[r] for r in after[p]),
@@ -383,7 +384,7 @@ def _duplicate_copies(clusters: list[tuple[int, ...]], dest: Mapping[int, int | 
 
 def _person_reasons(p: int, before: set[int], after: set[int], dest: Mapping[int, int | None], names: Mapping[int, str],
                     placed: Mapping[int, int], added: list[tuple[int, int]], sent: Mapping[int, float],
-                    days: float) -> list[str]:
+                    days: float, person_name: Mapping[int, str], person_unit: Mapping[int, str | None]) -> list[str]:
     """Why one cadre's groups change, one short Chinese sentence per change (``sent``: group →
     the cadre's own messages per day)."""
     out = []
@@ -396,7 +397,10 @@ def _person_reasons(p: int, before: set[int], after: set[int], dest: Mapping[int
     mapped = {dest[g] for g in before if dest.get(g) is not None}
     for r in sorted(mapped - after, key=lambda r: names[r]):
         n = round(sum(v for g, v in sent.items() if dest.get(g) == r) * days)
-        out.append(f"超过上限，退出「{names[r]}」（期间在该群发言 {n} 条）")
+        unit = person_unit.get(p)
+        takers = [person_name.get(q, str(q)) for q, g in added if g == r and unit and person_unit.get(q) == unit]
+        by = f"，由本单位 {'、'.join(takers)} 接替" if takers else ""
+        out.append(f"超过上限，退出「{names[r]}」（期间在该群发言 {n} 条）{by}")
     if p in placed:
         out.append(f"原来的群都解散了，转入「{names[placed[p]]}」")
     for q, r in added:

@@ -202,7 +202,7 @@ def test_a_colleague_takes_over_and_the_figures(village: Path) -> None:
     assert p["added"] == [{"person": "委员乙", "group": "群四"}]
     people = {x["person"]: x for x in p["people"]}
     assert people["书记甲"]["after"] == ["白水村群", "群一", "群三"]
-    assert people["书记甲"]["why"] == ["「群二」并入「群一」", "超过上限，退出「群四」（期间在该群发言 0 条）"]
+    assert people["书记甲"]["why"] == ["「群二」并入「群一」", "超过上限，退出「群四」（期间在该群发言 0 条），由本单位 委员乙 接替"]
     assert people["委员乙"]["after"] == ["白水村群", "群四"]
     assert people["委员乙"]["why"] == ["接替本单位同事进入「群四」，保持本单位在该群有人对接"]
     # Groups per cadre: before 5,1,1,1,2,2,1,1,1,1 → after 3,2,1,1,1,1,1,1,1,1.

@@ -13,6 +13,7 @@ from ui.glue import analysis_page, cached, deferred, workspace
 
 NAME_ACTION = {v: k for k, v in ACTION_NAMES.items()}
 NONE = "—"  # the 并入 cell of a group that is not merged
+MAX_CAP = 30
 BEFORE, AFTER = "#b0bec5", "#2e7d32"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -25,8 +26,9 @@ st.write("先按成员重合和消息量提出合并、解散建议，再为超�
 names = [name for _, name in cached(filter_options)["groups"]]
 left, mid, right = st.columns([1, 2, 2])
 if "plan_cap" not in st.session_state:
-    st.session_state["plan_cap"] = workspace().settings().cap
-cap = left.number_input("每人最多群数 K", min_value=1, max_value=30, step=1, key="plan_cap")
+    st.session_state["plan_cap"] = min(workspace().settings().cap, MAX_CAP)
+cap = left.slider("每人最多群数 K", min_value=1, max_value=MAX_CAP, key="plan_cap",
+                  help="每名干部原则上最多加入几个工作群（默认 3）。")
 keep = mid.multiselect("必须保留的群", names, key="plan_keep", placeholder="不限")
 dissolve = right.multiselect("要解散的群", names, key="plan_dissolve", placeholder="不限")
 with st.expander("更多条件：同事接替、不要合并的群、必须留在某个群的人"):
@@ -124,7 +126,7 @@ with head:
             st.markdown(f"- {line}")
         if len(p["conflicts"]) > 8:
             st.caption(f"另有 {len(p['conflicts']) - 8} 条类似情况。")
-        if p["min_feasible_cap"]:
+        if p["min_feasible_cap"] and p["min_feasible_cap"] <= MAX_CAP:
             def _use_min() -> None:
                 st.session_state["plan_cap"] = p["min_feasible_cap"]
 

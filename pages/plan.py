@@ -112,13 +112,20 @@ except PlanError as exc:
     st.stop()
 
 # -- headline, figures and charts ---------------------------------------------------------------
+
+
+def _saving(minutes: float) -> str:
+    """Reading time saved per week, in words (a plan of merges can also cost time)."""
+    return f"少花约 {minutes:,.0f} 分钟看消息" if minutes >= 0 else f"反而多花约 {-minutes:,.0f} 分钟看消息"
+
+
 b, a = p["before"], p["after"]
 with head:
     if p["feasible"]:
         extra = f"另有 {len(p['added'])} 处由本单位同事接替对接。" if p["added"] else ""
         st.success(f"{b['groups']} 个群精简为 {a['groups']} 个，每名干部不超过 {p['cap']} 个群；"
                    f"人均所在群数 {b['mean_groups_per_person']:.1f} → {a['mean_groups_per_person']:.1f}，"
-                   f"全镇每周少花约 {p['saved']['reading_minutes_per_week']:,.0f} 分钟看消息。{extra}")
+                   f"全镇每周{_saving(p['saved']['reading_minutes_per_week'])}。{extra}")
     else:
         st.warning(f"按每人最多 {p['cap']} 个群无法安排：下面这些要求互相冲突。"
                    + (f"最少需要每人 {p['min_feasible_cap']} 个群。" if p["min_feasible_cap"] else ""))

@@ -17,7 +17,7 @@ def test_plan_page_at_three_then_without_colleagues(sample_app, sample_ws: Works
     assert groups == 34
     head = at.success[0].value
     assert head.startswith("34 个群精简为 27 个，每名干部不超过 3 个群；人均所在群数 4.4 → 2.8")
-    assert "另有 20 处由本单位同事接替对接" in head
+    assert "全镇每周少花约 1,039 分钟看消息。另有 20 处由本单位同事接替对接" in head
     assert (metric(at, "工作群"), metric(at, "一人最多在"), metric(at, "超过 3 个群（人）")) == ("27", "3", "0")
 
     # Without colleagues taking over, village secretaries keep every group of their village: 3 cannot work.

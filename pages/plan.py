@@ -67,6 +67,10 @@ head = st.container()     # drawn after the table below, so that edits there sho
 st.subheader("每个群的建议（可修改）")
 st.caption("在“建议”一栏改为 保留、合并 或 解散；合并时在“并入”一栏选择目标群。上面的数字和下载的方案随之更新。")
 rows = pd.DataFrame(auto["actions"])
+# Edits are kept by row: when the filters change the list of groups, they would land on other groups.
+if st.session_state.get("plan_table_rows") != tuple(rows["group"]):
+    st.session_state.pop("plan_table", None)
+    st.session_state["plan_table_rows"] = tuple(rows["group"])
 
 
 def _opt(values: pd.Series) -> list[str]:

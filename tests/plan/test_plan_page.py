@@ -43,6 +43,14 @@ def test_editing_the_table_updates_every_figure(sample_app) -> None:
     assert at.success[0].value.startswith("34 个群精简为 28 个")
     assert metric(at, "工作群") == "28"
     assert any(c.value == "已人工调整 1 个群：人居环境整治推进群 → 保留" for c in at.caption)
+    # Narrowing the groups in the sidebar changes the rows: the edits made on the old rows are dropped.
+    at.multiselect(key="f_units").set_value(["财政所"]).run()
+    assert not at.exception
+    assert "人居环境整治推进群" not in list(at.data_editor(key="plan_table").value["工作群"])
+    assert not any(c.value.startswith("已人工调整") for c in at.caption)
+    at.multiselect(key="f_units").set_value([]).run()
+    assert not any(c.value.startswith("已人工调整") for c in at.caption)
+    table = at.data_editor(key="plan_table").value
     # A merge without a target is refused with the fix, not a stack trace.
     kept = int(table.index[table["工作群"] == "党政办工作群"][0])
     assert table["建议"][kept] == "保留"

@@ -17,8 +17,8 @@ plan as the JSON object of ``python -m core plan`` (issue 4):
 
 Cadres are the directory's people when a directory was imported, else everyone (as on the burden
 page); the figures and the people list are about them. Relevance of a membership, for choosing
-which groups a cadre over the cap keeps: messages they sent there + 20 if they own or administer
-it + 10 if the group is their unit's + 1.
+which groups a cadre over the cap keeps: messages they sent there + messages that @mention them
+there + 20 if they own or administer it + 10 if the group is their unit's + 1.
 
 Figures (``before`` / ``after``): groups, memberships, mean / p90 / max groups per cadre, cadres
 over the cap, messages each cadre must read per day (others' messages in their groups: p50 / p90 /
@@ -72,10 +72,23 @@ def _gather(ws: Workspace, scope: Scope) -> dict[str, Any]:
         members = cur.execute("select group_id, person_id, role from v_mem").fetchall()
         sent = cur.execute("select person_id, group_id, count(*) from v_msg where person_id is not null "
                            "group by person_id, group_id").fetchall()
+        # Mentions are stored as the text after "@" up to a space (WeChat puts U+2005 there), so
+        # "@王小明，请…" is matched by its start.
+        mentioned = cur.execute(
+            """
+            select mb.person_id, x.group_id, count(*)
+            from (select group_id, unnest(mentions) as name from v_msg_text where mentions is not null) x
+            join v_mem mb on mb.group_id = x.group_id
+            join people p on p.id = mb.person_id
+            where p.display_name is not null and starts_with(x.name, p.display_name)
+            group by mb.person_id, x.group_id
+            """
+        ).fetchall()
         people = {pid: (name, unit, directory) for pid, name, unit, directory in
                   cur.execute("select id, display_name, unit, in_directory from people").fetchall()}
     clusters = quality.duplicate_clusters(ws, scope)
     return {"status": status, "days": days, "emergency": emergency, "members": members, "sent": sent,
+            "mentioned": {(p, g): int(n) for p, g, n in mentioned},
             "people": people, "clusters": clusters, "duplicates": quality.pairs_of(clusters)}
 
 
@@ -269,7 +282,7 @@ def build(ws: Workspace, scope: Scope = Scope(), cap: int | None = None, keep: I
     relevance: dict[tuple[int, int], float] = {}
     for r, gs in inputs.items():
         for p in result_members[r]:
-            relevance[(p, r)] = (sum(sent.get((p, g), 0.0) * days for g in gs)
+            relevance[(p, r)] = (sum(sent.get((p, g), 0.0) * days + d["mentioned"].get((p, g), 0) for g in gs)
                                  + (ROLE_BONUS if any(role.get((p, g)) in ("owner", "admin") for g in gs) else 0.0)
                                  + (UNIT_BONUS if by_id[r].unit and person_unit.get(p) == by_id[r].unit else 0.0) + BASE)
     stay_pairs = _stay_pairs(stay, person_name, by_name, dest)

@@ -144,7 +144,7 @@ def _parameters(ws: Workspace, plan: dict[str, Any], scope: Scope) -> list[dict[
             ("时区", s.timezone, "导出文件里的时间按此理解"),
             ("分析期间", f"{_text(scope.start) or '最早'} 至 {_text(scope.end) or '最新'}", "侧边栏的日期筛选"),
             ("合并评分", "省下的入群人次和重复通知 − 给原来只在一方的成员增加的无关消息", "只取合算的合并"),
-            ("保留群的优先级", "本人在群里的发言数 + 群主/管理员 20 + 本单位的群 10 + 1", "超过上限时保留优先级高的群")]
+            ("保留群的优先级", "本人在群里的发言数 + 被@的次数 + 群主/管理员 20 + 本单位的群 10 + 1", "超过上限时保留优先级高的群")]
     return [{"name": n, "value": v, "note": note} for n, v, note in rows]
 
 

@@ -160,9 +160,7 @@ def test_never_merge_and_stay_locks(db: Path) -> None:
 # 干事3 notice), 群三 2 (书记甲, 干事5), 群四 1 (干事7), 白水村群 1 (委员乙).
 
 
-@pytest.fixture(scope="module")
-def village(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    tmp = tmp_path_factory.mktemp("village")
+def _village(tmp: Path, extra: list[tuple[str, str, str, str, str]]) -> Path:
     ws = new_ws(tmp)
     staff = [f"干事{i}" for i in range(1, 9)]
     directory(ws, tmp, [("书记甲", "白水村", "书记", False), ("委员乙", "白水村", None, False)]
@@ -188,9 +186,15 @@ def village(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ("群三", "干事5", "2026-05-12 14:00:00", "下午三点开会", "文本"),
         ("群四", "干事7", "2026-05-15 09:00:00", "周报请按时交", "文本"),
         ("白水村群", "委员乙", "2026-05-17 09:00:00", "明天村里开会", "文本"),
+        *extra,
     ])
     ws.close()
     return tmp / "ws.duckdb"
+
+
+@pytest.fixture(scope="module")
+def village(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _village(tmp_path_factory.mktemp("village"), [])
 
 
 def test_a_colleague_takes_over_and_the_figures(village: Path) -> None:
@@ -232,3 +236,14 @@ def test_without_colleagues_the_secretary_cannot_get_to_three(village: Path) -> 
     p = build_on(village, substitutes=False)
     assert p["feasible"] is False and p["min_feasible_cap"] == 4 and p["added"] == []
     assert any(c.startswith("书记甲") for c in p["conflicts"])
+
+
+def test_mentions_make_a_group_relevant(tmp_path: Path) -> None:
+    # Two messages in 群四 @mention 书记甲 (relevance 0 + 2 + 1 = 3 against 群三's 1 + 1 = 2): the
+    # secretary now keeps 群四 and the colleague takes over 群三.
+    db = _village(tmp_path, [("群四", "干事7", "2026-05-16 09:00:00", "@书记甲 请把周报发我", "文本"),
+                             ("群四", "干事7", "2026-05-16 10:00:00", "@书记甲，周报收到了吗", "文本")])
+    p = build_on(db)
+    people = {x["person"]: x["after"] for x in p["people"]}
+    assert people["书记甲"] == ["白水村群", "群一", "群四"]
+    assert p["added"] == [{"person": "委员乙", "group": "群三"}]

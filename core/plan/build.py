@@ -312,11 +312,6 @@ def build(ws: Workspace, scope: Scope = Scope(), cap: int | None = None, keep: I
     sent_by: dict[int, dict[int, float]] = defaultdict(dict)
     for (p, g), v in sent.items():
         sent_by[p][g] = v
-    leavers: dict[int, int] = defaultdict(int)
-    for p, gs in before.items():
-        for g in gs:
-            if dest[g] is not None and dest[g] not in after[p]:
-                leavers[g] += 1
     people = []
     for p in sorted(before, key=lambda p: (person_name.get(p, ""), p)):
         why = _person_reasons(p, before[p], after[p], dest, names, placed, added, sent_by[p], days,
@@ -342,7 +337,6 @@ def build(ws: Workspace, scope: Scope = Scope(), cap: int | None = None, keep: I
             "last_message": ev.get("last_message_at"), "owner": person_name.get(s.owner_id, "") if s.owner_id else "",
             "unit": s.unit or "", "shared_with_target": shared, "duplicates_with_target": dups,
             "members_after": len(result_members[s.id]) if dec.action == "keep" else None,
-            "cap_leavers": leavers[s.id],
         })
     return {
         "cap": cap,

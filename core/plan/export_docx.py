@@ -32,7 +32,9 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor, Twips
 
-TITLE = "关于清理规范工作群的建议方案"
+from core.plan.build import ACTION_NAMES
+from core.plan.proposal import TITLE
+
 HEADINGS = ("一、基本情况", "二、存在问题", "三、整合方案", "四、人员入群调整", "五、群规建议")
 RULES = (
     "工作部署只在政府工作群发布。",
@@ -54,7 +56,6 @@ _BODY_PT = 16
 _LINE_PT = 28
 _TABLE_PT = 10.5
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_ACTION_CN = {"keep": "保留", "merge": "合并", "dissolve": "解散"}
 
 
 # -- text helpers --------------------------------------------------------------------------------
@@ -302,7 +303,7 @@ def _action_counts(p: dict[str, Any]) -> dict[str, int]:
                 counts[g["action"]] += 1
     else:
         for a in (p.get("plan") or {}).get("actions") or []:
-            cn = _ACTION_CN.get(a.get("action"))
+            cn = ACTION_NAMES.get(a.get("action"))
             if cn:
                 counts[cn] += 1
     return counts

@@ -29,6 +29,7 @@ from xlsxwriter.utility import quote_sheetname, xl_range_abs
 
 # One rule for every spreadsheet cell we write (CSV downloads too): OWASP formula injection.
 from core.csvout import safe_cell as escape_cell
+from core.plan.proposal import TITLE
 
 # Control characters other than tab, LF and CR: Excel would show them as _xHHHH_ escapes.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -233,7 +234,7 @@ def _overview(w: _Writer, p: dict[str, Any]) -> None:
     ws = w.wb.add_worksheet("概况")
     plan = p.get("plan") or {}
     ws.merge_range(0, 0, 0, 4, "", w.fmt["title"])
-    ws.write_string(0, 0, escape_cell(_as_text(p.get("title")) or "关于清理规范工作群的建议方案"), w.fmt["title"])
+    ws.write_string(0, 0, escape_cell(_as_text(p.get("title")) or TITLE), w.fmt["title"])
     ws.set_row(0, 28)
     row = w.pairs(ws, 2, [
         ("乡镇", p.get("township") or "未填写", "text"),
@@ -385,7 +386,7 @@ def to_xlsx(proposal: dict[str, Any]) -> bytes:
     """The proposal as .xlsx bytes (sheets: :data:`SHEETS`)."""
     buf = io.BytesIO()
     w = _Writer(buf)
-    w.wb.set_properties({"title": escape_cell(proposal.get("title") or "关于清理规范工作群的建议方案"),
+    w.wb.set_properties({"title": escape_cell(proposal.get("title") or TITLE),
                          "subject": "工作群清理规范", "comments": "由群鉴生成"})
     for sheet in (_overview, _groups, _people, _after_hours, _quality, _leads, _sources):
         sheet(w, proposal)

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.analysis.base import filter_options
-from core.plan.build import ACTION_NAMES, PlanError, build, cadre_names
+from core.plan.build import ACTION_NAMES, PlanError, build, cadre_names, table_edits
 from core.plan.proposal import export
 from ui.glue import analysis_page, cached, deferred, workspace
 
@@ -93,15 +93,9 @@ edited = st.data_editor(
         "理由": st.column_config.TextColumn(width="large", help="把鼠标停在单元格上可看全文；下载的 Excel 和 Word 里有全文。"),
         "日均消息": st.column_config.NumberColumn(format="%.1f"),
     })
-edits = []
-for g, act, into, auto_act, auto_into in zip(edited["工作群"], edited["建议"], edited["并入"], rows["action"], rows["into"]):
-    action = NAME_ACTION.get(act, auto_act)
-    into = into if isinstance(into, str) and into != NONE else None
-    if action == auto_act and action != "merge" and into and into != auto_into:
-        action = "merge"            # a target chosen on a kept row means "merge into it"
-    if (action, into if action == "merge" else None) != (auto_act, auto_into if auto_act == "merge" else None):
-        edits.append((g, action, into if action == "merge" else None))
-edits = tuple(edits)
+edits = table_edits(auto["actions"], [
+    (g, NAME_ACTION[a], i if isinstance(i, str) and i != NONE else None)
+    for g, a, i in zip(edited["工作群"], edited["建议"], edited["并入"])])
 if edits:
     st.caption(f"已人工调整 {len(edits)} 个群：" + "；".join(
         f"{g} → {ACTION_NAMES[a]}" + (f"（并入 {i}）" if i else "") for g, a, i in edits))

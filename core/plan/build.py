@@ -416,6 +416,23 @@ def _person_reasons(p: int, before: set[int], after: set[int], dest: Mapping[int
     return out
 
 
+def table_edits(proposed: Iterable[Mapping[str, Any]],
+                table: Iterable[tuple[str, str, str | None]]) -> tuple[tuple[str, str, str | None], ...]:
+    """The ``edits`` of :func:`build` from the rows of the edited plan table.
+
+    ``proposed``: the plan's ``actions`` (group, action, into); ``table``: (group, action, into)
+    as the user left them, in the same order, with ``into`` None when empty. A target chosen on a
+    row left at "keep" or "dissolve" means "merge into it"; rows equal to the proposal are not edits."""
+    edits = []
+    for a, (group, action, into) in zip(proposed, table):
+        if action != "merge" and action == a["action"] and into and into != a["into"]:
+            action = "merge"
+        target = into if action == "merge" else None
+        if (action, target) != (a["action"], a["into"] if a["action"] == "merge" else None):
+            edits.append((group, action, target))
+    return tuple(edits)
+
+
 def cadre_names(ws: Workspace) -> list[str]:
     """The names the plan is about (the directory's people, else everyone in a group), sorted:
     the choices of the page's "stays in this group" lock."""

@@ -247,3 +247,16 @@ def test_mentions_make_a_group_relevant(tmp_path: Path) -> None:
     people = {x["person"]: x["after"] for x in p["people"]}
     assert people["书记甲"] == ["白水村群", "群一", "群四"]
     assert p["added"] == [{"person": "委员乙", "group": "群三"}]
+
+
+def test_table_rows_become_edits() -> None:
+    from core.plan.build import table_edits
+
+    proposed = [{"group": "甲群", "action": "keep", "into": None}, {"group": "乙群", "action": "merge", "into": "甲群"},
+                {"group": "丙群", "action": "keep", "into": None}, {"group": "旧群", "action": "dissolve", "into": None}]
+    assert table_edits(proposed, [("甲群", "keep", None), ("乙群", "merge", "甲群"), ("丙群", "keep", None),
+                                  ("旧群", "dissolve", None)]) == ()
+    # 乙群 kept; a target picked on the kept 丙群 row merges it; 旧群 kept; 甲群 set to merge without a target.
+    assert table_edits(proposed, [("甲群", "merge", None), ("乙群", "keep", "甲群"), ("丙群", "keep", "甲群"),
+                                  ("旧群", "keep", None)]) == (
+        ("甲群", "merge", None), ("乙群", "keep", None), ("丙群", "merge", "甲群"), ("旧群", "keep", None))

@@ -22,3 +22,11 @@ KIND_LABELS = {
 }
 
 PLATFORM_LABELS = {"wechat": "微信", "qq": "QQ", "wecom": "企业微信", "dingtalk": "钉钉", "other": "其他"}
+
+AUDIT_LABELS = {
+    "import": "导入",
+    "import_failed": "导入失败",
+    "undo": "撤销导入",
+    "export": "下载",
+    "settings": "修改设置",
+}

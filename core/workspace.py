@@ -15,6 +15,7 @@ import os
 import shutil
 import tempfile
 import threading
+import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -98,6 +99,10 @@ class Workspace:
         with self._write_lock:
             self._con.execute(_sql("schema.sql"))
             self._con.execute("insert or ignore into meta values ('version', '0')")
+            # Tells this file apart from a later one at the same path (after a deletion), so
+            # cached figures of the old file are never shown for the new one.
+            self._con.execute("insert or ignore into meta values ('workspace_id', ?)", [uuid.uuid4().hex])
+        self.uid = self.query("select value from meta where key = 'workspace_id'")[0][0]
         self._reclassify_if_rules_changed()
 
     # -- connections -------------------------------------------------------------------------
@@ -173,9 +178,14 @@ class Workspace:
     def save_settings(self, settings: Settings) -> None:
         """Persist ``settings``. A new timezone moves every stored wall-clock time with it (the
         instants stay), so working hours are judged in the zone the user chose."""
-        old_zone = self.settings().timezone
+        old = self.settings()
+        old_zone = old.timezone
         with self._write_lock, self._transaction() as cur:
             cur.execute("insert or replace into meta values ('settings', ?)", [settings.model_dump_json()])
+            changed = [Settings.model_fields[k].description.split("：")[0]
+                       for k in Settings.model_fields if getattr(settings, k) != getattr(old, k)]
+            if changed:
+                self._audit(cur, "settings", "修改设置：" + "、".join(changed))
             if settings.timezone != old_zone:
                 cur.execute("update messages set sent_local = timezone(?, sent_at)", [settings.timezone])
             self._bump(cur)
@@ -216,12 +226,12 @@ class Workspace:
                     f"文件「{src.name}」有 {size / 1024 / 1024:.0f} MB，超过单个文件 {LIMITS.max_file_mb} MB 的上限。"
                     "请按时间段分几次导出，或拆分后再导入。"
                 )
+            report.sha256 = sha256_of(src.path)
             step("识别格式")
             module, _sample = detect(src)
             report.format = module.FORMAT
-            report.sha256 = sha256_of(src.path)
-            settings = self.settings()
-            with self._write_lock, tempfile.TemporaryDirectory(prefix="qunjian-") as tmp:
+            with self._writing(step), self.scratch() as tmp:
+                settings = self.settings()
                 cur = self.cursor()
                 try:
                     create_stage(cur)
@@ -233,20 +243,76 @@ class Workspace:
                     step("写入工作区")
                     with self._transaction(cur):
                         self._load(cur, src, report, result, group_name or None, settings)
+                        self._audit(cur, "import", f"导入「{src.name}」：新增 {report.loaded} 行，已存在 "
+                                    f"{report.duplicates} 行，拒绝 {report.rejected} 行", report.sha256,
+                                    report.import_id)
                         self._bump(cur)
                 finally:
                     cur.close()
         except ImportFailure as exc:
             report.errors.append(str(exc))
-            report.rows = report.loaded = report.duplicates = report.rejected = 0
-            report.import_id = None
         except duckdb.Error as exc:
             report.errors.append(
                 f"文件「{src.name}」导入时出错，已全部撤回，未导入任何数据：{str(exc).splitlines()[0][:200]}"
             )
+        if report.errors:
             report.rows = report.loaded = report.duplicates = report.rejected = 0
             report.import_id = None
+            self.record("import_failed", f"「{src.name}」未能导入，未导入任何数据：{report.errors[0][:300]}",
+                        report.sha256)
         return report
+
+    @contextlib.contextmanager
+    def _writing(self, step: Callable[[str], None]) -> Iterator[None]:
+        """Hold the write lock; say so through ``step`` when another import has it, so a second
+        browser session sees why it waits instead of a frozen page."""
+        if not self._write_lock.acquire(blocking=False):
+            step("等待同事的导入完成（同一工作区一次只写入一个文件）…")
+            self._write_lock.acquire()
+        try:
+            yield
+        finally:
+            self._write_lock.release()
+
+    @contextlib.contextmanager
+    def scratch(self) -> Iterator[str]:
+        """A private folder (mode 0700) beside the workspace file for uploads and transcoded
+        copies, removed afterwards: chat data is never written outside the workspace's folder."""
+        base = None if str(self.path) == ":memory:" else self.path.parent
+        with tempfile.TemporaryDirectory(prefix=".qunjian-tmp-", dir=base) as tmp:
+            yield tmp
+
+    # -- audit log -------------------------------------------------------------------------
+
+    def _audit(self, cur: duckdb.DuckDBPyConnection, action: str, detail: str, sha256: str | None = None,
+               import_id: int | None = None) -> None:
+        cur.execute("insert into audit (action, detail, sha256, import_id) values (?, ?, ?, ?)",
+                    [action, detail, sha256, import_id])
+
+    def record(self, action: str, detail: str, sha256: str | None = None) -> None:
+        """Append one line to the audit log (exports, failed imports); ``detail`` is Chinese."""
+        with self._write_lock, self._transaction() as cur:
+            self._audit(cur, action, detail, sha256)
+
+    def audit_log(self, limit: int = 1000) -> list[dict[str, Any]]:
+        """The newest ``limit`` audit lines; ``logged_at`` is wall-clock time in the workspace zone."""
+        cur = self.cursor()
+        try:
+            cur.execute("select id, timezone(?, logged_at) as logged_at, action, detail, sha256, import_id from audit "
+                        "order by id desc limit ?", [self.settings().timezone, limit])
+            cols = [d[0] for d in cur.description]
+            return [dict(zip(cols, r)) for r in cur.fetchall()]
+        finally:
+            cur.close()
+
+    def backup(self, dest: str | Path) -> Path:
+        """Write a consistent copy of the workspace to ``dest`` (a DuckDB file that opens as a
+        workspace). Writers wait meanwhile; readers go on."""
+        dest = Path(dest)
+        with self._write_lock:
+            self._con.execute("checkpoint")
+            shutil.copyfile(self.path, dest)
+        return dest
 
     def _load(self, cur: duckdb.DuckDBPyConnection, src: Source, report: ImportReport, result: ReadResult,
               group_name: str | None, settings: Settings) -> None:
@@ -426,8 +492,10 @@ class Workspace:
     def undo_import(self, import_id: int) -> bool:
         """Remove everything one import added; return False if there is no such import."""
         with self._write_lock, self._transaction() as cur:
-            found = cur.execute("select count(*) from imports where id = ?", [import_id]).fetchall()[0][0]
+            found = cur.execute("select file_name, sha256, loaded from imports where id = ?", [import_id]).fetchall()
             if found:
+                name, sha, loaded = found[0]
+                self._audit(cur, "undo", f"撤销导入 #{import_id}「{name}」：删除当时新增的 {loaded} 行", sha, import_id)
                 for table in ("messages", "member_facts", "person_facts", "group_facts", "account_names",
                               "rejects", "imports"):
                     column = "id" if table == "imports" else "import_id"
@@ -709,6 +777,39 @@ class _AccountRegistry:
             [self.import_id],
         )
         return int(dup_members + dup_groups + dup_people)
+
+
+DELETIONS_LOG = "deletions.jsonl"
+
+
+def workspace_files(path: str | Path) -> list[Path]:
+    """The files DuckDB keeps for a workspace: the database, its write-ahead log and its spill
+    folder (``<file>.tmp``)."""
+    path = Path(path)
+    return [path, Path(f"{path}.wal"), Path(f"{path}.tmp")]
+
+
+def delete_workspace(ws: Workspace, by: str = "") -> dict[str, Any]:
+    """Close ``ws`` and remove its files from disk. The workspace's own audit log goes with
+    them, so the deletion is recorded in ``deletions.jsonl`` beside it (time, file, size, hash,
+    how many imports it held — no chat data). Returns that record."""
+    path = ws.path
+    imports = ws.query("select count(*) from imports")[0][0]
+    zone = _zone(ws.settings().timezone)
+    with ws._write_lock:
+        ws._con.execute("checkpoint")
+        ws.close()
+        record = {"deleted_at": dt.datetime.now(zone).isoformat(timespec="seconds"),
+                  "workspace": path.name, "bytes": path.stat().st_size, "sha256": sha256_of(path),
+                  "imports": int(imports), "by": by}
+        for f in workspace_files(path):
+            if f.is_dir():
+                shutil.rmtree(f)
+            elif f.exists():
+                f.unlink()
+    with open(path.parent / DELETIONS_LOG, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return record
 
 
 def copy_upload(data: bytes | Any, name: str, workdir: str) -> Path:

@@ -32,6 +32,18 @@ create table if not exists rejects (
     raw       varchar
 );
 
+-- What was done to this workspace and when: imports (failed ones too), undos, exports and
+-- settings changes. Kept apart from the rows it describes, so undoing an import keeps its record.
+create sequence if not exists seq_audit start 1;
+create table if not exists audit (
+    id        integer primary key default nextval('seq_audit'),
+    logged_at timestamptz not null default now(),
+    action    varchar not null,   -- import, import_failed, undo, export, settings
+    detail    varchar not null,   -- one Chinese line, shown as is in the log table
+    sha256    varchar,            -- of the imported or exported file
+    import_id integer
+);
+
 -- Every identity seen in a file: a person or group account, keyed by platform id or by name.
 create table if not exists accounts (
     id       integer primary key,

@@ -1,11 +1,14 @@
-"""群鉴 QunJian — entry point: page config, shared sidebar, navigation."""
+"""群鉴 QunJian — entry point: page config, access gate, shared sidebar, navigation."""
 
 import streamlit as st
 
-from ui.glue import ICON, summary, workspace_path
+from ui.gate import current_workspace, sign_out, signed_in
+from ui.glue import ICON, summary
 
 # A local icon: a :material/…: page icon would make the browser fetch it from a font CDN.
 st.set_page_config(page_title="群鉴 · 工作群精简分析", page_icon=str(ICON), layout="wide")
+
+spec = current_workspace()  # asks for the access code first when the operator set one
 
 pages = {
     "开始": [
@@ -24,12 +27,17 @@ pages = {
     "生成方案": [
         st.Page("pages/plan.py", title="整合方案", icon=":material/merge:"),
     ],
+    "管理": [
+        st.Page("pages/workspace.py", title="工作区与安全", icon=":material/shield_lock:"),
+    ],
 }
 
 with st.sidebar:
     st.markdown("### 群鉴")
     st.caption("乡镇工作群精简分析")
     s = summary()
-    st.caption(f"工作区：{workspace_path().name} · {s['groups']} 个群 · {s['people']} 人 · {s['messages']:,} 条消息")
+    st.caption(f"工作区：{spec.title} · {s['groups']} 个群 · {s['people']} 人 · {s['messages']:,} 条消息")
+    if signed_in():
+        st.button("退出", key="sign_out", help="退出后需重新输入访问码", on_click=sign_out)
 
 st.navigation(pages).run()

@@ -7,8 +7,9 @@ import, undo or settings change increments, so nothing stale is ever shown.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import importlib
-import os
+import threading
 from pathlib import Path
 from typing import Any, Callable
 
@@ -16,31 +17,91 @@ import pandas as pd
 import streamlit as st
 
 from core.analysis.base import Scope, Window, empty_stretch, filter_options, window_of
-from core.workspace import Workspace
+from core.workspace import Workspace, WorkspaceBusy
+from core.workspace import delete_workspace as remove_workspace
 
-ROOT = Path(__file__).resolve().parents[1]
+from ui.gate import ROOT
+
 ICON = Path(__file__).with_name("icon.png")
 
 
 def workspace_path() -> Path:
-    return Path(os.environ.get("QUNJIAN_WORKSPACE", ROOT / "data" / "workspace.duckdb"))
+    """The workspace file of this browser session (asks for the access code first when one is
+    set: every page and every query goes through here)."""
+    from ui.gate import current_workspace
+
+    return current_workspace().path
+
+
+class _Registry:
+    """Open workspaces of this server, one per file, shared by the sessions that may open it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: dict[str, Workspace] = {}
+
+    def get(self, path: str) -> Workspace:
+        with self._lock:
+            ws = self._open.get(path)
+            if ws is None:
+                ws = self._open[path] = Workspace(path)
+            return ws
+
+    def drop(self, path: str) -> Workspace | None:
+        with self._lock:
+            return self._open.pop(path, None)
 
 
 @st.cache_resource(show_spinner=False)
+def _registry() -> _Registry:
+    return _Registry()
+
+
 def _workspace(path: str) -> Workspace:
-    return Workspace(path)
+    try:
+        return _registry().get(path)
+    except WorkspaceBusy as exc:
+        st.error(str(exc))
+        st.stop()
+        raise  # unreachable: st.stop() raises
 
 
 def workspace() -> Workspace:
     return _workspace(str(workspace_path()))
 
 
-def version() -> int:
-    return workspace().version()
+def version() -> tuple[str, int]:
+    """Cache key of the workspace's current content: which file (a deleted and recreated file
+    is a new one) and how many changes it has seen."""
+    ws = workspace()
+    return ws.uid, ws.version()
+
+
+def delete_workspace() -> dict[str, Any]:
+    """Remove this session's workspace file from disk (see core.workspace.delete_workspace)."""
+    path = str(workspace_path())
+    ws = _registry().drop(path) or Workspace(path)
+    from ui.gate import current_workspace
+
+    return remove_workspace(ws, by=current_workspace().title)
+
+
+def exported(what: str, make: Callable[[], bytes | str]) -> Callable[[], bytes | str]:
+    """A download button's data, made on click and recorded in the workspace's audit log with
+    the file's SHA-256 (``what`` names the download in Chinese)."""
+    ws = workspace()
+
+    def run() -> bytes | str:
+        data = make()
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        ws.record("export", f"下载{what}", hashlib.sha256(raw).hexdigest())
+        return data
+
+    return run
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _summary(path: str, version: int) -> dict[str, Any]:
+def _summary(path: str, version: tuple[str, int]) -> dict[str, Any]:
     return _workspace(path).summary()
 
 
@@ -49,7 +110,7 @@ def summary() -> dict[str, Any]:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _imports(path: str, version: int) -> list[dict[str, Any]]:
+def _imports(path: str, version: tuple[str, int]) -> list[dict[str, Any]]:
     return _workspace(path).imports()
 
 
@@ -58,7 +119,7 @@ def imports() -> list[dict[str, Any]]:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _review(path: str, version: int) -> pd.DataFrame:
+def _review(path: str, version: tuple[str, int]) -> pd.DataFrame:
     rows = _workspace(path).review()
     return pd.DataFrame(rows, columns=["姓名", "账号", "出现过的名字", "原因"])
 
@@ -91,7 +152,7 @@ def progress_bar(start_text: str) -> Callable[[int, int, str, str], None]:
 # -- analysis queries ------------------------------------------------------------------------
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _run(path: str, version: int, name: str, args: tuple, kwargs: tuple) -> Any:
+def _run(path: str, version: tuple[str, int], name: str, args: tuple, kwargs: tuple) -> Any:
     module, _, fn = name.rpartition(".")
     return getattr(importlib.import_module(module), fn)(_workspace(path), *args, **dict(kwargs))
 
@@ -113,7 +174,7 @@ def deferred(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[[], 
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _filter_options(path: str, version: int) -> dict[str, Any]:
+def _filter_options(path: str, version: tuple[str, int]) -> dict[str, Any]:
     return filter_options(_workspace(path))
 
 

@@ -258,3 +258,48 @@ def test_changed_word_lists_reclassify_stored_messages_once(tmp_path: Path) -> N
     ws = Workspace(path)
     assert ws.version() == version + 1
     ws.close()
+
+
+def test_audit_log_records_imports_failures_undos_and_settings(ws: Workspace, tmp_path: Path) -> None:
+    from core.settings import Settings
+    from core.workspace import sha256_of
+
+    ok = run(ws, tmp_path, fake_reader(notice_rows()[:2]), name="党政群.csv")
+    bad = run(ws, tmp_path, fake_reader(notice_rows(), fail_after_staging=True), name="bad.csv")
+    ws.undo_import(ok.import_id)
+    ws.save_settings(Settings(cap=4, work_end=dt.time(17, 30)))
+    ws.save_settings(Settings(cap=4, work_end=dt.time(17, 30)))  # nothing changed: nothing logged
+    ws.record("export", "下载Excel 方案", "ab" * 32)
+    log = ws.audit_log()
+    assert [(e["action"], e["detail"], e["import_id"]) for e in reversed(log)] == [
+        ("import", "导入「党政群.csv」：新增 2 行，已存在 0 行，拒绝 0 行", ok.import_id),
+        ("import_failed", "「bad.csv」未能导入，未导入任何数据：文件「bad.csv」第 9 行：测试用的读取失败。", None),
+        ("undo", f"撤销导入 #{ok.import_id}「党政群.csv」：删除当时新增的 2 行", ok.import_id),
+        ("settings", "修改设置：下班时间（此刻起算非工作时间）、每名干部原则上最多加入的工作群数", None),
+        ("export", "下载Excel 方案", None),
+    ]
+    hashes = [e["sha256"] for e in reversed(log)]
+    assert hashes[0] == hashes[2] == sha256_of(tmp_path / "党政群.csv")
+    assert hashes[1] == sha256_of(tmp_path / "bad.csv") and hashes[3] is None and hashes[4] == "ab" * 32
+    # Times are wall-clock in the workspace zone, newest first.
+    assert log[0]["logged_at"] >= log[-1]["logged_at"]
+    assert abs(log[0]["logged_at"] - dt.datetime.now(BJ).replace(tzinfo=None)) < dt.timedelta(minutes=1)
+
+
+def test_a_failed_transaction_leaves_no_audit_line_of_an_import(ws: Workspace, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workspace_mod.Workspace, "_bump", lambda *_a: (_ for _ in ()).throw(
+        workspace_mod.duckdb.ConversionException("simulated")))
+    report = run(ws, tmp_path, fake_reader(notice_rows()[:2]), name="x.csv")
+    assert report.errors[0].startswith("文件「x.csv」导入时出错，已全部撤回")
+    assert [e["action"] for e in ws.audit_log()] == ["import_failed"]
+    assert ws.imports() == []
+
+
+def test_backup_opens_as_the_same_workspace(ws: Workspace, tmp_path: Path) -> None:
+    run(ws, tmp_path, fake_reader(notice_rows()))
+    copy = ws.backup(tmp_path / "backup.duckdb")
+    restored = Workspace(copy)
+    assert restored.summary() == ws.summary()
+    assert [i["file_name"] for i in restored.imports()] == ["f.csv"]
+    restored.close()

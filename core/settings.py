@@ -39,7 +39,7 @@ class Settings(BaseModel):
 class Limits(BaseModel):
     """Import limits, explained to the user on the import page."""
 
-    max_upload_mb: int = Field(1024, description="网页上传单个文件的大小上限（MB），与 .streamlit/config.toml 一致")
+    max_upload_mb: int = Field(500, description="网页上传单个文件的大小上限（MB），与 .streamlit/config.toml 一致")
     max_file_mb: int = Field(4096, description="命令行导入单个文件的大小上限（MB）")
     max_rows_per_file: int = Field(20_000_000, description="单个文件最多行数")
     max_files_per_batch: int = Field(200, description="一次最多上传的文件数")

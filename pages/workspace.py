@@ -8,14 +8,14 @@ import streamlit as st
 from core.csvout import to_csv
 from core.labels import AUDIT_LABELS
 from core.workspace import workspace_files
-from ui.gate import current_workspace, sign_out, signed_in
+from ui.gate import DELETED_NOTICE, current_workspace, sign_out, signed_in
 from ui.glue import delete_workspace, exported, summary, workspace
 
 st.title("工作区与安全")
 spec = current_workspace()
 ws = workspace()
 
-done = st.session_state.pop("_deleted_notice", None)
+done = st.session_state.pop(DELETED_NOTICE, None)
 if done:
     st.success(done)
 
@@ -61,7 +61,7 @@ with st.container(border=True):
         record = delete_workspace()
         for key in ("last_reports", "f_dates", "f_units", "f_groups", "delete_confirm"):
             st.session_state.pop(key, None)
-        st.session_state["_deleted_notice"] = (
+        st.session_state[DELETED_NOTICE] = (
             f"工作区「{spec.title}」已删除：{record['imports']} 次导入的数据、设置和操作记录已从磁盘移除。")
         if signed_in():
             sign_out()

@@ -262,16 +262,17 @@ def test_delete_from_the_page(townships: dict) -> None:
     at.text_input(key="delete_confirm").input("删除").run()
     next(b for b in at.button if b.label == "永久删除这个工作区").click().run()
     assert not at.exception
-    # Signed out, and the file is gone from disk (nothing opened it again).
+    # Signed out, told what was removed, and the file is gone from disk (nothing opened it again).
     assert [t.label for t in at.text_input] == ["访问码"]
+    assert [s.value for s in at.success] == ["工作区「白云乡」已删除：3 次导入的数据、设置和操作记录已从磁盘移除。"]
     path = Path(townships["workspaces"]["baiyun"]["path"])
     assert not path.exists()
     log = [json.loads(x) for x in (path.parent / "deletions.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [(r["workspace"], r["imports"], r["by"]) for r in log] == [("baiyun.duckdb", 3, "白云乡")]
     # The other township is untouched.
     assert Workspace(townships["workspaces"]["qingshi"]["path"]).summary()["groups"] == 34
-    # Signing in again opens a new, empty workspace, with the notice of what was deleted.
+    # Signing in again opens a new, empty workspace.
     _enter(at, "by-654321")
-    assert [s.value for s in at.success] == ["工作区「白云乡」已删除：3 次导入的数据、设置和操作记录已从磁盘移除。"]
+    at.switch_page("pages/workspace.py").run()
     assert at.markdown[0].value == "**工作区：白云乡**"
     assert "· 0 个群 · 0 人 · 0 条消息" in at.markdown[1].value

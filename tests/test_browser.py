@@ -27,11 +27,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(workspace: Path) -> tuple[str, subprocess.Popen]:
-    """Start `streamlit run app.py` on a free localhost port against ``workspace``."""
+def _serve(workspace: Path, **extra_env: str) -> tuple[str, subprocess.Popen]:
+    """Start `streamlit run app.py` on a free localhost port against ``workspace`` (plus
+    ``extra_env``, e.g. QUNJIAN_ACCESS_CODE)."""
     assert Path(CHROMIUM).exists(), "Debian's chromium is required (.ci/run installs it)"
     port = _free_port()
-    env = dict(os.environ, QUNJIAN_WORKSPACE=str(workspace))
+    env = dict(os.environ, QUNJIAN_WORKSPACE=str(workspace), **extra_env)
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],

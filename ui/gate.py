@@ -16,6 +16,7 @@ from core.access import AccessConfig, AccessConfigError, Throttle, WorkspaceSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 SESSION_KEY = "_qunjian_workspace_key"   # set only here, never by a widget
+DELETED_NOTICE = "_deleted_notice"       # what the last deletion removed, shown once
 FAILED_ATTEMPT_PAUSE = 1.0               # seconds every wrong code costs, on top of the Throttle
 
 
@@ -45,7 +46,14 @@ def _client() -> str:
     return f"ip:{ip}" if isinstance(ip, str) and ip else "unknown"
 
 
+def _hide_navigation() -> None:
+    """Before the gate is passed there is nothing to navigate to: replace the page list
+    Streamlit would otherwise show for the pages/ folder with a hidden one."""
+    st.navigation([st.Page(str(ROOT / "pages" / "home.py"), title="群鉴")], position="hidden")
+
+
 def _refuse(title: str, body: str) -> None:
+    _hide_navigation()
     st.title("群鉴 · 工作群精简分析")
     st.error(title)
     st.markdown(body)
@@ -84,7 +92,10 @@ def current_workspace() -> WorkspaceSpec:
 
 
 def _login(config: AccessConfig) -> None:
+    _hide_navigation()
     st.title("群鉴 · 工作群精简分析")
+    if notice := st.session_state.pop(DELETED_NOTICE, None):
+        st.success(notice)
     st.write("本系统中的聊天记录和人员名单只供本单位纪检人员查看。请输入管理员给您的访问码。")
     throttle, client = _throttle(), _client()
     with st.form("access_code"):

@@ -276,3 +276,18 @@ def test_delete_from_the_page(townships: dict) -> None:
     at.switch_page("pages/workspace.py").run()
     assert at.markdown[0].value == "**工作区：白云乡**"
     assert "· 0 个群 · 0 人 · 0 条消息" in at.markdown[1].value
+
+
+def test_the_example_secrets_file_is_a_valid_county_setup(tmp_path: Path) -> None:
+    import re
+    import tomllib
+
+    text = (ROOT / ".streamlit" / "secrets.toml.example").read_text(encoding="utf-8")
+    county = "\n".join(line[2:] for line in text.splitlines() if re.match(r"# (\[workspaces\.|title =|code =|path =)", line))
+    cfg = load_config(tomllib.loads(county), {}, tmp_path)
+    assert [(w.key, w.title, w.path) for w in cfg.workspaces] == [
+        ("qingshi", "青石镇", tmp_path / "data" / "workspaces" / "qingshi.duckdb"),
+        ("baiyun", "白云乡", Path("/srv/qunjian/baiyun.duckdb")),
+    ]
+    office = "\n".join(line[2:] for line in text.splitlines() if line.startswith("# access_code ="))
+    assert load_config(tomllib.loads(office), {}, tmp_path).needs_code

@@ -14,6 +14,7 @@ Every command prints JSON (one object per line for ``import``).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -85,6 +86,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return _print_from_workspace(args, lambda ws: build(ws, Scope(as_of=args.as_of), cap=args.cap))
 
 
+EXPORT_NAMES = {"xlsx": "整合方案（Excel）", "docx": "整合方案（Word）", "json": "整合方案（JSON）"}
+
+
 def _cmd_plan(args: argparse.Namespace) -> int:
     from core.analysis.base import Scope
     from core.plan.build import build
@@ -98,8 +102,10 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         plan = build(ws, scope, **kw)
         for kind, out in (("xlsx", args.xlsx), ("docx", args.docx)):
             if out:
-                Path(out).write_bytes(export(ws, scope, kind, township=args.township,
-                                             pseudonyms=args.pseudonyms, **kw))
+                data = export(ws, scope, kind, township=args.township, pseudonyms=args.pseudonyms, **kw)
+                Path(out).write_bytes(data)
+                ws.record("export", f"命令行导出{EXPORT_NAMES[kind]}「{Path(out).name}」"
+                          + ("（已化名）" if args.pseudonyms else ""), hashlib.sha256(data).hexdigest())
         return pseudonymise_plan(plan, person_names(ws)) if args.pseudonyms else plan
 
     return _print_from_workspace(args, make)

@@ -67,6 +67,20 @@ def test_workbook_names_its_sources(files: dict) -> None:
     assert hashes and hashes <= cells
 
 
+def test_command_line_exports_are_in_the_audit_log(files: dict) -> None:
+    import hashlib
+
+    ws = Workspace(files["db"])
+    try:
+        log = [(e["action"], e["detail"], e["sha256"]) for e in reversed(ws.audit_log()) if e["action"] == "export"]
+    finally:
+        ws.close()
+    assert log == [
+        ("export", "命令行导出整合方案（Excel）「p.xlsx」", hashlib.sha256(files["xlsx"].read_bytes()).hexdigest()),
+        ("export", "命令行导出整合方案（Word）「p.docx」", hashlib.sha256(files["docx"].read_bytes()).hexdigest()),
+    ]
+
+
 def test_document_states_the_plan(files: dict) -> None:
     plan = files["plan"]
     d = docx.Document(files["docx"])

@@ -15,6 +15,7 @@ from core.analysis import after_hours as ah
 from core.csvout import to_csv
 
 from ui.glue import analysis_page, cached, workspace
+from ui.safe import md, plot
 
 RED, PINK, GREY = "#b71c1c", "#ef9a9a", "#b0bec5"
 TOP_N = 15
@@ -36,9 +37,15 @@ def _txt(value: Any) -> str:
     return "" if value is None or pd.isna(value) else str(value)
 
 
+def _escaped(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    """``df`` with the names in ``cols`` escaped for Markdown (missing values stay missing)."""
+    return df.assign(**{c: df[c].map(lambda v: md(v) if isinstance(v, str) else v) for c in cols})
+
+
 def _rule_text() -> str:
     lunch = f"，午休 {_hm(settings.lunch_start)}–{_hm(settings.lunch_end)} 也算" if settings.lunch_start else ""
-    words = f"和含“{'”“'.join(settings.emergency_words[:3])}”等字样" if settings.emergency_words else ""
+    words = (f"和含“{'”“'.join(md(w) for w in settings.emergency_words[:3])}”等字样"
+             if settings.emergency_words else "")
     return (f"按现行设置：法定节假日、周末（调休上班日除外）全天，以及工作日 {_hm(settings.work_start)} 之前、"
             f"{_hm(settings.work_end)} 及以后{lunch}，都算非工作时间；深夜指 22:00–次日 07:00。"
             f"应急群{words}的消息记为“应急豁免”。可在页面底部“工作时间设置”里修改。")
@@ -163,9 +170,11 @@ if s["messages"] == 0:
     st.stop()
 
 with st.container(border=True):
-    # from the figures the page shows anyway (each cached), not a second round of queries
-    st.markdown(ah.finding_text(s, cached(ah.by_sender, scope), cached(ah.by_group, scope),
-                                workspace().settings().emergency_words))
+    # from the figures the page shows anyway (each cached), not a second round of queries; the
+    # names it quotes are escaped before they go in, the rest of the sentence is the page's own
+    st.markdown(ah.finding_text(s, _escaped(cached(ah.by_sender, scope), ["person", "unit", "position"]),
+                                _escaped(cached(ah.by_group, scope), ["group"]),
+                                [md(w) for w in workspace().settings().emergency_words]))
     st.caption(_rule_text())
 
 m1, m2, m3, m4, m5 = st.columns(5)
@@ -238,10 +247,11 @@ with tab_groups:
     if top.empty:
         st.info("没有群在非工作时间有消息。")
     else:
-        hover = [f"{r.group}：非工作时间 {r.after_hours:,} 条（占本群 {r.share:.0%}），其中深夜 {r.late_night:,}、"
+        hover = [f"{plot(r.group)}：非工作时间 {r.after_hours:,} 条（占本群 {r.share:.0%}），其中深夜 {r.late_night:,}、"
                  f"应急豁免 {r.after_hours_exempt:,}" for r in top.itertuples()]
         fig = _stacked_bars(
-            [f"{g}（应急群）" if e else g for g, e in zip(top["group"], top["emergency"])], top["group_id"].tolist(),
+            [plot(f"{g}（应急群）" if e else g) for g, e in zip(top["group"], top["emergency"])],
+            top["group_id"].tolist(),
             [("深夜·不属应急", top["late_night_non_exempt"].tolist(), RED),
              ("其他非工作时间·不属应急", (top["non_exempt"] - top["late_night_non_exempt"]).tolist(), PINK),
              ("应急豁免", top["after_hours_exempt"].tolist(), GREY)], hover)
@@ -282,7 +292,8 @@ with tab_people:
         st.info("没有人在非工作时间发消息。")
     else:
         def who(r: Any) -> str:
-            return f"{r.person}（{_txt(r.position) or _txt(r.unit) or '未知单位'}）" + ("★" if r.is_leader else "")
+            """The chart's label for a sender (plotly text: escaped)."""
+            return plot(f"{r.person}（{_txt(r.position) or _txt(r.unit) or '未知单位'}）" + ("★" if r.is_leader else ""))
 
         hover = [f"{who(r)}：非工作时间 {r.after_hours_sent:,} 条（占本人 {r.share:.0%}），其中深夜 "
                  f"{r.late_night_sent:,} 条，最晚一条 {r.latest_time}" for r in top.itertuples()]

@@ -12,6 +12,7 @@ from core.analysis import burden
 from core.csvout import to_csv
 
 from ui.glue import analysis_page, cached
+from ui.safe import md, md_join, plot
 
 RED, BLUE, GREY, INK = "#c62828", "#5b7fbf", "#b0bec5", "#37474f"
 TOP_N = 15
@@ -84,9 +85,9 @@ if not s["max"]:
 elif s["max_count"] == s["cadres"] > 1:
     head += f"；每人都在 **{s['max']} 个群**。"
 elif s["max_count"] == 1:
-    head += f"；最多的一人（{s['max_person']}）在 **{s['max']} 个群**。"
+    head += f"；最多的一人（{md(s['max_person'])}）在 **{s['max']} 个群**。"
 else:
-    shown = "、".join(s["max_people"][:3]) + ("等" if s["max_count"] > 3 else "")
+    shown = md_join(s["max_people"][:3]) + ("等" if s["max_count"] > 3 else "")
     head += f"；最多的 {s['max_count']} 人（{shown}）各在 **{s['max']} 个群**。"
 lines.append(head)
 if has_messages:
@@ -104,7 +105,7 @@ if not s["directory"]:
     notes.append("还没有导入干部名册，群里出现的每个人都按干部统计。")
 elif s["non_cadres"]:
     others = cached(burden.non_cadres, scope)
-    names = "、".join(others["person"].head(5)) + ("等" if len(others) > 5 else "")
+    names = md_join(others["person"].head(5)) + ("等" if len(others) > 5 else "")
     notes.append(f"另有 {s['non_cadres']} 人不在干部名册中（{names}，如施工方、银行人员），未计入以上统计。")
 if scope.groups:
     notes.append("已选工作群：只统计这些群，干部指这些群里的干部。")
@@ -148,7 +149,7 @@ with right:
         st.info("统计期内没有别人发给这些干部的消息。")
         top_event = None
     else:
-        labels = [f"{p}（{u or NO_UNIT}）" for p, u in zip(top["person"], top["unit"])]
+        labels = [plot(f"{p}（{u or NO_UNIT}）") for p, u in zip(top["person"], top["unit"])]
         fig = go.Figure()
         fig.add_bar(y=labels, x=top["messages_per_day"], orientation="h",
                     marker_color=[RED if o else BLUE for o in top["over_cap"]],
@@ -168,15 +169,16 @@ st.subheader("各单位")
 units = cached(burden.by_unit, scope)
 units["label"] = units["unit"].fillna(NO_UNIT)
 order = units.sort_values(["over_cap", "mean_groups"], ascending=[False, False])
+bar_labels = order["label"].map(plot)  # plotly text
 fig = go.Figure()
-hover = [f"{u}：{c} 人，平均 {g:.1f} 个群，每人每天约 {_n(mpd)} 条消息（{_minutes(rm)}）"
+hover = [f"{plot(u)}：{c} 人，平均 {g:.1f} 个群，每人每天约 {_n(mpd)} 条消息（{_minutes(rm)}）"
          for u, c, g, mpd, rm in zip(order["label"], order["cadres"], order["mean_groups"],
                                      order["mean_messages_per_day"], order["mean_reading_minutes"])]
-fig.add_bar(y=order["label"], x=order["over_cap"], name=f"超过 {cap} 个群", orientation="h", marker_color=RED,
+fig.add_bar(y=bar_labels, x=order["over_cap"], name=f"超过 {cap} 个群", orientation="h", marker_color=RED,
             text=[str(n) if n else "" for n in order["over_cap"]], textposition="inside", customdata=hover,
             hovertemplate="%{customdata}<br>超过上限 %{x} 人<extra></extra>")
 within = order["cadres"] - order["over_cap"]
-fig.add_bar(y=order["label"], x=within, name=f"不超过 {cap} 个群", orientation="h", marker_color=GREY,
+fig.add_bar(y=bar_labels, x=within, name=f"不超过 {cap} 个群", orientation="h", marker_color=GREY,
             text=[str(n) if n else "" for n in within], textposition="inside", customdata=hover,
             hovertemplate="%{customdata}<br>未超过 %{x} 人<extra></extra>")
 fig.update_layout(barmode="stack", height=90 + 24 * len(order), margin=dict(l=10, r=10, t=30, b=10),
@@ -252,8 +254,8 @@ if st.session_state.get("bd_person") not in ids:
 pid = st.selectbox("干部", ids, key="bd_person", format_func=lambda i: (
     f"{info.at[i, 'person']}（{info.at[i, 'unit'] or NO_UNIT}，{info.at[i, 'groups']} 个群）"))
 me = info.loc[pid]
-role = " · ".join(x for x in (me["unit"], me["position"]) if isinstance(x, str) and x)
-text = f"**{me['person']}**" + (f"（{role}）" if role else "") + f"在 **{me['groups']} 个群**"
+role = " · ".join(md(x) for x in (me["unit"], me["position"]) if isinstance(x, str) and x)
+text = f"**{md(me['person'])}**" + (f"（{role}）" if role else "") + f"在 **{me['groups']} 个群**"
 if me["groups"] > cap:
     text += f"，超过上限 {me['groups'] - cap} 个"
 if has_messages:
@@ -269,7 +271,7 @@ else:
     if has_messages and mine["reading_minutes"].sum() > 0:
         shown = mine[mine["received_per_day"] > 0]
         fig = go.Figure()
-        fig.add_bar(y=shown["group"], x=shown["received_per_day"], orientation="h", marker_color=BLUE,
+        fig.add_bar(y=shown["group"].map(plot), x=shown["received_per_day"], orientation="h", marker_color=BLUE,
                     text=[f"{_n(x)} 条" for x in shown["received_per_day"]], textposition="auto",
                     hovertemplate="%{y}：每天 %{x:.1f} 条<extra></extra>")
         fig.update_layout(height=80 + 26 * len(shown), margin=dict(l=10, r=10, t=30, b=10),

@@ -4,6 +4,7 @@ import streamlit as st
 
 from core.importer import load_sample
 from ui.glue import is_empty, progress_bar, summary, workspace
+from ui.safe import md_join
 
 st.title("群鉴 · 工作群精简分析")
 st.write("上传工作群的成员名单和聊天记录，看清每名干部在几个群、每天要看多少条消息、"
@@ -27,7 +28,7 @@ if is_empty():
             reports = load_sample(workspace(), on_progress=progress_bar("准备载入示例…"))
             errors = [e for r in reports for e in r.errors]
             if errors:
-                st.error("示例数据有文件未能导入：" + "；".join(errors))
+                st.error("示例数据有文件未能导入：" + md_join(errors, "；"))
             else:
                 st.rerun()
     with right:

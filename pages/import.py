@@ -12,6 +12,7 @@ from core.settings import LIMITS
 from core.templates import blank_template
 from core.workspace import copy_upload
 from ui.glue import imports, is_empty, progress_bar, workspace
+from ui.safe import md, md_join
 
 st.title("数据导入")
 st.write("一次可拖入多个文件：成员名单、聊天记录、工作群清单、干部名册都可以。系统自动识别格式和内容，"
@@ -21,12 +22,14 @@ st.caption(f"单个文件不超过 {LIMITS.max_upload_mb} MB、{LIMITS.max_rows_
 
 
 def _report_rows(reports):
+    # st.table renders each cell as Markdown: the file name and the messages (which quote names
+    # and cells from the file) are escaped.
     return [{
-        "文件": r.file,
+        "文件": md(r.file),
         "格式": FORMAT_LABELS.get(r.format, "无法识别") if r.format else "无法识别",
         "内容": KIND_LABELS.get(r.kind, "") if r.kind else "",
         "读取行数": r.rows, "新增": r.loaded, "已存在": r.duplicates, "拒绝": r.rejected,
-        "结果": "；".join(r.errors) if r.errors else ("；".join(r.warnings) if r.warnings else "成功"),
+        "结果": md_join(r.errors, "；") if r.errors else (md_join(r.warnings, "；") if r.warnings else "成功"),
     } for r in reports]
 
 
@@ -91,7 +94,7 @@ else:
         for h in with_rejects[:20]:
             rows = workspace().rejects(h["id"])
             st.download_button(
-                f"下载「{h['file_name']}」被拒绝的 {h['rejected']} 行（CSV）",
+                f"下载「{md(h['file_name'])}」被拒绝的 {h['rejected']} 行（CSV）",
                 data=to_csv(["行号", "原因", "原始内容"], rows),
                 file_name=f"被拒绝的行_{h['id']}_{h['file_name']}.csv", mime="text/csv", key=f"rej_{h['id']}",
             )
@@ -103,7 +106,7 @@ else:
         if st.button("撤销这次导入", disabled=choice is None):
             workspace().undo_import(options[choice])
             st.session_state.pop("last_reports", None)
-            st.toast(f"已撤销：{choice}")
+            st.toast(f"已撤销：{md(choice)}")
             st.rerun()
 
 st.subheader("空白模板")

@@ -17,6 +17,7 @@ from core.formats.template_spec import TYPE_NAMES
 from core.labels import PLATFORM_LABELS
 from core.lexicon import PROJECT_WORDS
 from ui.glue import cached, empty_state, is_empty, scope_sidebar, window, window_caption, workspace
+from ui.safe import md, plot
 
 # The first Chinese name the template accepts for each message kind (系统, 撤回, 图片, …).
 KIND_LABELS = {kind: name for name, kind in reversed(TYPE_NAMES.items())}
@@ -52,8 +53,9 @@ def owner_note(r: Any) -> str:
 
 
 def listing(names: pd.Series) -> str:
+    """Group names for a Markdown sentence (escaped), the first few and how many in all."""
     names = list(names)
-    text = "、".join(names[:MAX_NAMES])
+    text = "、".join(md(n) for n in names[:MAX_NAMES])
     return text + (f" 等 {len(names)} 个" if len(names) > MAX_NAMES else "")
 
 
@@ -188,11 +190,13 @@ with tab_span:
         # Hover text is prepared as strings: plotly cannot stack dates and numbers in custom_data.
         span["hover"] = [
             f"第一条：{r.first_message_at:%Y-%m-%d %H:%M}<br>最后一条：{r.last_message_at:%Y-%m-%d %H:%M}"
-            f"<br>已沉默 {r.days_silent} 天 · {r.members} 人<br>群主：{r.owner or '不明'}（{r.群主情况}）"
+            f"<br>已沉默 {r.days_silent} 天 · {r.members} 人<br>群主：{plot(r.owner or '不明')}（{r.群主情况}）"
             for r in span.itertuples()]
+        span["group"] = span["group"].map(plot)  # plotly text
         fig = px.timeline(
             span, x_start="first_message_at", x_end="到", y="group", color="状态",
-            color_discrete_map=COLORS, category_orders={"group": order, "状态": [ZOMBIE, FINISHED, ACTIVE]},
+            color_discrete_map=COLORS,
+            category_orders={"group": [plot(g) for g in order], "状态": [ZOMBIE, FINISHED, ACTIVE]},
             custom_data=["hover"],
         )
         fig.update_traces(hovertemplate="<b>%{y}</b><br>%{customdata[0]}<extra></extra>")
@@ -210,9 +214,9 @@ with tab_heat:
     if daily.empty:
         st.info("统计期内没有消息。")
     else:
-        rows = [g for g in order if g in set(daily["group"])]
+        rows = [plot(g) for g in order if g in set(daily["group"])]  # plotly text, like the y values
         heat = go.Figure(go.Heatmap(
-            x=daily["d"], y=daily["group"], z=daily["messages"],
+            x=daily["d"], y=daily["group"].map(plot), z=daily["messages"],
             # Starts at a visible blue: a day with one message must not look like an empty day.
             colorscale=[[0, "#c6dbef"], [1, "#08306b"]],
             zmin=0, zmax=float(daily["messages"].quantile(0.95)), colorbar=dict(title="条/天"),
@@ -332,13 +336,13 @@ row = status.set_index("group_id").loc[gid]
 detail = cached(lifecycle.group_detail, int(gid))
 info = detail["info"].iloc[0]
 facts = [f"**{row['状态']}**",
-         f"群主：{info['owner'] or '不明'}" + (f"（{row['群主情况']}）" if row["owner_status"] != "ok" else ""),
-         f"平台：{PLATFORM_LABELS.get(info['platform'], info['platform'] or '未知')}",
-         f"主管单位：{info['unit'] or '未填'}", f"类别：{info['category'] or '未填'}"]
+         f"群主：{md(info['owner'] or '不明')}" + (f"（{row['群主情况']}）" if row["owner_status"] != "ok" else ""),
+         f"平台：{md(PLATFORM_LABELS.get(info['platform'], info['platform'] or '未知'))}",
+         f"主管单位：{md(info['unit'] or '未填')}", f"类别：{md(info['category'] or '未填')}"]
 if pd.notna(info["created_at"]):
     facts.append(f"建群时间：{info['created_at']:%Y-%m-%d}")
 if info["notes"]:
-    facts.append(f"备注：{info['notes']}")
+    facts.append(f"备注：{md(info['notes'])}")
 st.markdown(" · ".join(facts))
 c = st.columns(4)
 c[0].metric("成员", f"{row['members']} 人")

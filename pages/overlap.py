@@ -14,6 +14,7 @@ from core.analysis.overlap import (
     summary,
 )
 from ui.glue import analysis_page, cached
+from ui.safe import md, plot
 
 TOP_PAIRS = 100
 TOP_CONTAINED = 500
@@ -51,13 +52,13 @@ if s["high"]:
                  f"可归为 {s['clusters']} 组近似重复的群。")
 else:
     lines.append(f"没有两个群的重合度达到 {threshold:.2f}。")
-lines.append(f"重合最多的是“{top['a']}”（{top['size_a']} 人）和“{top['b']}”（{top['size_b']} 人）："
+lines.append(f"重合最多的是“{md(top['a'])}”（{top['size_a']} 人）和“{md(top['b'])}”（{top['size_b']} 人）："
              f"共同成员 **{top['shared']} 人**，两群去重后共 {top['union_size']} 人，重合度 **{_pct(top['jaccard'])}**。")
 if s["contained_groups"]:
     text = f"**{s['contained_groups']} 个群的成员全部在另一个群里**"
     inside = s["top_contained"]
     if inside:
-        text += (f"，例如“{inside['small']}”的 {inside['size_small']} 人全部在“{inside['large']}”"
+        text += (f"，例如“{md(inside['small'])}”的 {inside['size_small']} 人全部在“{md(inside['large'])}”"
                  f"（{inside['size_large']} 人）里")
     lines.append(text + "。")
 if s["identical"]:
@@ -133,6 +134,7 @@ def _heatmap(ids: list[int], names: list[str], sim: np.ndarray, label: str, top_
     height = cell * len(ids) + 220
     z = sim.copy()
     np.fill_diagonal(z, np.nan)
+    names = [plot(n) for n in names]  # plotly text: axis labels and the hover's %{x} %{y}
     fig = go.Figure(go.Heatmap(
         z=z, x=names, y=names, zmin=0, zmax=1, colorscale="Blues", hoverinfo="skip",
         colorbar=dict(title=dict(text=label, side="top"), tickvals=[0, 0.25, 0.5, 0.75, 1],
@@ -241,7 +243,8 @@ else:
         textposition="middle left", textfont=dict(size=11, color="#b71c1c"),
         marker=dict(size=10 + 14 * (edges["jaccard"] - threshold) / max(1 - threshold, 0.01), color="#b71c1c",
                     symbol="diamond", line=dict(color="white", width=1)),
-        customdata=edges[["a_id", "b_id", "a", "b", "shared", "union_size", "jaccard"]].values.tolist(),
+        customdata=edges.assign(a=edges["a"].map(plot), b=edges["b"].map(plot))[
+            ["a_id", "b_id", "a", "b", "shared", "union_size", "jaccard"]].values.tolist(),
         hovertemplate="%{customdata[2]} ↔ %{customdata[3]}<br>共同成员 %{customdata[4]} 人，"
                       "两群合计 %{customdata[5]} 人<br>重合度 %{customdata[6]:.3f}<extra></extra>",
         selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1)), showlegend=False))
@@ -254,12 +257,13 @@ else:
                      np.where(dy >= 0, "top center", "bottom center"))
     fig.add_trace(go.Scatter(
         x=nodes["x"], y=nodes["y"], mode="markers" if many else "markers+text",
-        text=nodes["group"], textposition=list(place), textfont=dict(size=12),
+        text=nodes["group"].map(plot), textposition=list(place), textfont=dict(size=12),
         marker=dict(size=14 + 30 * np.sqrt(nodes["size"] / max(nodes["size"].max(), 1)),
                     color=[palette[(c - 1) % len(palette)] for c in nodes["cluster"]],
                     opacity=1, line=dict(color="white", width=1)),
         selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1)),
-        customdata=nodes[["group_id", "group", "size", "cluster"]].values.tolist(),
+        customdata=nodes.assign(group=nodes["group"].map(plot))[
+            ["group_id", "group", "size", "cluster"]].values.tolist(),
         hovertemplate="%{customdata[1]}<br>%{customdata[2]} 人 · 第 %{customdata[3]} 组<extra></extra>",
         showlegend=False))
     y_span = nodes["y"].max() - nodes["y"].min()
@@ -277,7 +281,8 @@ else:
         _choose("net", None, 0, 0)
 
     # The network's nodes are the groups of clusters(), in its order.
-    listing = [f"- **第 {c} 组（{len(g)} 个群）**：" + "、".join(f"{r.group}（{r.size} 人）" for r in g.itertuples())
+    listing = [f"- **第 {c} 组（{len(g)} 个群）**：" + "、".join(f"{md(r.group)}（{r.size} 人）"
+                                                             for r in g.itertuples())
                for c, g in nodes.groupby("cluster", sort=True)]
     st.markdown("\n".join(listing))
 
@@ -309,7 +314,7 @@ if pair["relation"] == "identical":
     st.success("两个群的成员完全相同。")
 elif pair["relation"]:
     small, large = (label[a_id], label[b_id]) if pair["relation"] == "a_in_b" else (label[b_id], label[a_id])
-    st.success(f"“{small}”的成员全部在“{large}”里。")
+    st.success(f"“{md(small)}”的成员全部在“{md(large)}”里。")
 
 
 def _people(df: pd.DataFrame) -> pd.DataFrame:
@@ -319,8 +324,8 @@ def _people(df: pd.DataFrame) -> pd.DataFrame:
 
 
 name = dict(zip(sizes["group_id"].astype(int), sizes["group"]))
-tabs = st.tabs([f"两个群都在（{len(both)} 人）", f"只在“{name[a_id]}”（{len(only_a)} 人）",
-                f"只在“{name[b_id]}”（{len(only_b)} 人）"])
+tabs = st.tabs([f"两个群都在（{len(both)} 人）", f"只在“{md(name[a_id])}”（{len(only_a)} 人）",
+                f"只在“{md(name[b_id])}”（{len(only_b)} 人）"])
 for tab, part in zip(tabs, (both, only_a, only_b)):
     with tab:
         if part.empty:

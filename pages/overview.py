@@ -4,6 +4,7 @@ import streamlit as st
 
 from core.analysis.overview import coverage, overview
 from ui.glue import analysis_page, cached
+from ui.safe import md, md_join
 
 scope = analysis_page("概览", "概览需要工作群的成员名单和聊天记录。")
 
@@ -31,7 +32,7 @@ if not found:
 for i, f in enumerate(found, 1):
     with st.container(border=True):
         left, right = st.columns([5, 1])
-        left.markdown(f"**{i}.** {f.text}")
+        left.markdown(f"**{i}.** {md(f.text)}")
         right.page_link(DETAIL[f.key], label="查看详情")
 
 st.subheader("数据覆盖情况")
@@ -39,10 +40,10 @@ cov = cached(coverage, scope)
 no_messages = cov[cov["messages"] == 0]["group"].tolist()
 no_roster = cov[(cov["roster"] != "名单") & (cov["messages"] > 0)]["group"].tolist()
 if no_messages:
-    st.warning(f"{len(no_messages)} 个群只有成员名单、没有聊天记录：{'、'.join(no_messages)}。"
+    st.warning(f"{len(no_messages)} 个群只有成员名单、没有聊天记录：{md_join(no_messages)}。"
                "它们的消息量按 0 计算，请补充导出。")
 if no_roster:
-    st.warning(f"{len(no_roster)} 个群只有聊天记录、没有成员名单：{'、'.join(no_roster)}。"
+    st.warning(f"{len(no_roster)} 个群只有聊天记录、没有成员名单：{md_join(no_roster)}。"
                "这些群的成员只按发过言的人计算，不发言的成员会被漏掉，请补充名单。")
 if not no_messages and not no_roster:
     st.success("每个群都有成员名单和聊天记录。")

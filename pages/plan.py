@@ -10,6 +10,7 @@ from core.analysis.base import filter_options
 from core.plan.build import ACTION_NAMES, PlanError, build, cadre_names, table_edits
 from core.plan.proposal import export
 from ui.glue import analysis_page, cached, deferred, workspace
+from ui.safe import md
 
 NAME_ACTION = {v: k for k, v in ACTION_NAMES.items()}
 NONE = "—"  # the 并入 cell of a group that is not merged
@@ -58,7 +59,7 @@ plan_kw = dict(cap=int(cap), keep=tuple(keep), dissolve=tuple(dissolve), never_m
 try:
     auto = cached(build, scope, **plan_kw)
 except PlanError as exc:
-    st.error(str(exc))
+    st.error(md(exc))  # quotes group and person names
     st.stop()
 
 head = st.container()     # drawn after the table below, so that edits there show up here
@@ -98,7 +99,7 @@ edits = table_edits(auto["actions"], [
     for g, a, i in zip(edited["工作群"], edited["建议"], edited["并入"])])
 if edits:
     st.caption(f"已人工调整 {len(edits)} 个群：" + "；".join(
-        f"{g} → {ACTION_NAMES[a]}" + (f"（并入 {i}）" if i else "") for g, a, i in edits))
+        f"{md(g)} → {ACTION_NAMES[a]}" + (f"（并入 {md(i)}）" if i else "") for g, a, i in edits))
     if st.button("撤销所有调整"):
         del st.session_state["plan_table"]
         st.rerun()
@@ -106,7 +107,7 @@ plan_kw["edits"] = edits
 try:
     p = cached(build, scope, **plan_kw) if edits else auto
 except PlanError as exc:
-    head.error(str(exc))
+    head.error(md(exc))
     st.stop()
 
 # -- headline, figures and charts ---------------------------------------------------------------
@@ -128,7 +129,7 @@ with head:
         st.warning(f"按每人最多 {p['cap']} 个群无法安排：下面这些要求互相冲突。"
                    + (f"最少需要每人 {p['min_feasible_cap']} 个群。" if p["min_feasible_cap"] else ""))
         for line in p["conflicts"][:8]:
-            st.markdown(f"- {line}")
+            st.markdown(f"- {md(line)}")
         if len(p["conflicts"]) > 8:
             st.caption(f"另有 {len(p['conflicts']) - 8} 条类似情况。")
         if p["min_feasible_cap"] and p["min_feasible_cap"] <= MAX_CAP:
@@ -204,7 +205,7 @@ with right:
     y.markdown("**之后**")
     y.dataframe(pd.DataFrame({"工作群": row["after"]}), hide_index=True, width="stretch")
     for line in row["why"]:
-        st.markdown(f"- {line}")
+        st.markdown(f"- {md(line)}")
 
 # -- downloads ----------------------------------------------------------------------------------
 st.subheader("下载方案")

@@ -3,9 +3,6 @@ the same notice in several groups, and notices buried under chatter."""
 
 from __future__ import annotations
 
-import html
-import re
-
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -14,6 +11,7 @@ import streamlit as st
 from core.analysis import quality
 from core.lexicon import CATEGORY_LABELS, rules
 from ui.glue import analysis_page, cached
+from ui.safe import md, plot
 
 COLORS = {
     "assignment": "#2563eb", "document": "#0891b2", "other": "#16a34a",
@@ -33,16 +31,6 @@ def pct(part: float, whole: float) -> str:
 def short(text: object, n: int = 40) -> str:
     s = " ".join(str(text or "").split())
     return s if len(s) <= n else s[:n] + "…"
-
-
-def md(text: object) -> str:
-    """A name from a file, safe inside st.markdown (no emphasis, links or code)."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~])", r"\\\1", str(text))
-
-
-def label(text: object) -> str:
-    """A name from a file, safe as a plotly label (plotly reads <br>, <a> and <b> in labels)."""
-    return html.escape(str(text), quote=False)
 
 
 def bar_height(rows: int) -> int:
@@ -108,12 +96,12 @@ fig = make_subplots(rows=1, cols=2, shared_yaxes=True, column_widths=[0.72, 0.28
 for c in quality.CATEGORIES:
     values = ranked[c] if mode == "条数" else ranked[c] / ranked["messages"] * 100
     fig.add_bar(
-        y=ranked["group"].map(label), x=values, orientation="h", name=CATEGORY_LABELS[c], marker_color=COLORS[c],
+        y=ranked["group"].map(plot), x=values, orientation="h", name=CATEGORY_LABELS[c], marker_color=COLORS[c],
         customdata=[[gid, c, n, n / t] for gid, n, t in zip(ranked["group_id"], ranked[c], ranked["messages"])],
         hovertemplate="%{y}<br>" + CATEGORY_LABELS[c] + "：%{customdata[2]:,} 条（%{customdata[3]:.0%}）<extra></extra>",
         row=1, col=1)
 fig.add_bar(
-    y=ranked["group"].map(label), x=ranked["substance_share"] * 100, orientation="h", name="干货率", showlegend=False,
+    y=ranked["group"].map(plot), x=ranked["substance_share"] * 100, orientation="h", name="干货率", showlegend=False,
     marker_color="#15803d", text=[f"{v:.0%}" for v in ranked["substance_share"]], textposition="inside",
     insidetextanchor="end", textfont=dict(color="white"),
     customdata=[[gid, None, s, n] for gid, s, n in zip(ranked["group_id"], ranked["substance"], ranked["messages"])],
@@ -227,7 +215,7 @@ with tabs[4]:
             if senders.empty:
                 st.write("没有。")
                 continue
-            labels = (senders["name"] + "（" + senders["unit"].fillna("未知单位") + "）").map(label)
+            labels = (senders["name"] + "（" + senders["unit"].fillna("未知单位") + "）").map(plot)
             f = go.Figure(go.Bar(
                 y=labels, x=senders["messages"], orientation="h", marker_color=COLORS[cat],
                 customdata=senders[["groups", "share"]].values,

@@ -18,6 +18,7 @@ import streamlit as st
 
 from core.analysis.base import Scope, Window, empty_stretch, filter_options, window_of
 from core.workspace import Workspace, WorkspaceBusy
+from ui.safe import md, md_join
 from core.workspace import delete_workspace as remove_workspace
 
 from ui.gate import ROOT
@@ -143,7 +144,7 @@ def progress_bar(start_text: str) -> Callable[[int, int, str, str], None]:
     bar = st.progress(0.0, text=start_text)
 
     def update(done: int, total: int, name: str, step: str) -> None:
-        text = f"第 {min(done + 1, total)}/{total} 个：{name} {step}" if name else step
+        text = f"第 {min(done + 1, total)}/{total} 个：{md(name)} {step}" if name else step
         bar.progress(done / max(total, 1), text=text)
 
     return update
@@ -227,7 +228,7 @@ def window_caption(scope: Scope) -> None:
         return
     text = f"统计期：{w.lo:%Y-%m-%d} 至 {w.hi:%Y-%m-%d}，共 {w.days} 天"
     if scope.units:
-        text += f"；单位：{'、'.join(scope.units)}"
+        text += f"；单位：{md_join(scope.units)}"
     if scope.groups:
         text += f"；已选 {len(scope.groups)} 个群"
     st.caption(text)

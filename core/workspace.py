@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -33,6 +34,10 @@ from core.settings import LIMITS, Settings
 
 SQL_DIR = Path(__file__).parent / "sql"
 DEFAULT_PATH = Path("data") / "workspace.duckdb"
+SCRATCH_PREFIX = ".qunjian-tmp-"
+# Names of the scratch folders this process is using (see Workspace.scratch / _sweep_scratch).
+_scratch_lock = threading.Lock()
+_scratch_in_use: set[str] = set()
 
 _FULLWIDTH = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
 _HALFWIDTH = "".join(chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)) + " "
@@ -95,6 +100,7 @@ class Workspace:
                     "请关闭它后再试，或换一个工作区文件。"
                 ) from None
             raise
+        self._sweep_scratch()
         self._write_lock = threading.Lock()
         with self._write_lock:
             self._con.execute(_sql("schema.sql"))
@@ -277,10 +283,38 @@ class Workspace:
     @contextlib.contextmanager
     def scratch(self) -> Iterator[str]:
         """A private folder (mode 0700) beside the workspace file for uploads and transcoded
-        copies, removed afterwards: chat data is never written outside the workspace's folder."""
-        base = None if str(self.path) == ":memory:" else self.path.parent
-        with tempfile.TemporaryDirectory(prefix=".qunjian-tmp-", dir=base) as tmp:
-            yield tmp
+        copies, removed afterwards: chat data is never written outside the workspace's folder.
+        One left behind by a killed process is removed when the workspace is next opened."""
+        if str(self.path) == ":memory:":
+            with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX) as tmp:
+                yield tmp
+            return
+        with _scratch_lock:
+            tmp = self.path.parent / f"{SCRATCH_PREFIX}{self.path.name}-{uuid.uuid4().hex}"
+            tmp.mkdir(mode=0o700)
+            _scratch_in_use.add(tmp.name)
+        try:
+            yield str(tmp)
+        finally:
+            with _scratch_lock:
+                _scratch_in_use.discard(tmp.name)
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def _sweep_scratch(self) -> None:
+        """Remove this workspace's scratch folders that a killed process left behind (they may
+        hold a transcoded copy of a chat). Safe while this connection holds the file: no other
+        process can be importing into it, and this process's own folders are in use."""
+        if str(self.path) == ":memory:":
+            return
+        mine = re.compile(re.escape(f"{SCRATCH_PREFIX}{self.path.name}-") + "[0-9a-f]{32}")
+        with _scratch_lock:
+            try:
+                entries = list(self.path.parent.iterdir())
+            except OSError:  # a folder that may not be listed: nothing to sweep
+                return
+            for p in entries:
+                if mine.fullmatch(p.name) and p.name not in _scratch_in_use and p.is_dir() and not p.is_symlink():
+                    shutil.rmtree(p, ignore_errors=True)
 
     # -- audit log -------------------------------------------------------------------------
 

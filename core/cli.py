@@ -86,13 +86,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return _print_from_workspace(args, lambda ws: build(ws, Scope(as_of=args.as_of), cap=args.cap))
 
 
-EXPORT_NAMES = {"xlsx": "整合方案（Excel）", "docx": "整合方案（Word）", "json": "整合方案（JSON）"}
-
-
 def _cmd_plan(args: argparse.Namespace) -> int:
     from core.analysis.base import Scope
     from core.plan.build import build
-    from core.plan.proposal import export, person_names, pseudonymise_plan
+    from core.plan.proposal import EXPORT_NAMES, export, person_names, pseudonymise_plan
 
     def make(ws: Workspace) -> Any:
         scope = Scope(as_of=args.as_of)

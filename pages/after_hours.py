@@ -12,9 +12,8 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from core.analysis import after_hours as ah
-from core.csvout import to_csv
 
-from ui.glue import analysis_page, cached, workspace
+from ui.glue import analysis_page, cached, table_csv, workspace
 from ui.safe import md, plot
 
 RED, PINK, GREY = "#b71c1c", "#ef9a9a", "#b0bec5"
@@ -95,7 +94,7 @@ def _drill(rows: pd.DataFrame, total: int, file_stem: str, late_only: bool) -> N
     })
     st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 420),
                  column_config={"内容": st.column_config.TextColumn(width="large")})
-    st.download_button("下载这些消息（CSV）", to_csv(list(table.columns), table.itertuples(index=False)),
+    st.download_button("下载这些消息（CSV）", table_csv(f"非工作时间·{file_stem}（CSV）", table),
                        file_name=f"非工作时间_{file_stem}.csv", mime="text/csv", key=f"dl_{file_stem}")
 
 

@@ -9,9 +9,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.analysis import burden
-from core.csvout import to_csv
 
-from ui.glue import analysis_page, cached
+from ui.glue import analysis_page, cached, table_csv
 from ui.safe import md, md_join, plot
 
 RED, BLUE, GREY, INK = "#c62828", "#5b7fbf", "#b0bec5", "#37474f"
@@ -203,7 +202,7 @@ with st.expander("各单位明细表", expanded=False):
         "人均每天阅读（分钟）": st.column_config.NumberColumn(format="%.1f"),
         "人均非工作时间收到（条）": st.column_config.NumberColumn(format="%.0f"),
     })
-    st.download_button("下载各单位统计（CSV）", to_csv(list(unit_table.columns), unit_table.itertuples(index=False)),
+    st.download_button("下载各单位统计（CSV）", table_csv("人员负担·各单位统计（CSV）", unit_table),
                        file_name="人员负担_各单位.csv", mime="text/csv", key="bd_dl_units")
 
 # -- the list -----------------------------------------------------------------------------------
@@ -237,7 +236,7 @@ list_event = st.dataframe(table, hide_index=True, width="stretch", height=min(38
                           })
 st.caption("“收到”指所在各群里别人发的消息；“每天”是统计期平均，其余是统计期合计。"
            "非工作时间含周末、节假日和下班后，应急消息也算在内。点一行，在下方查看这个人的群和消息。")
-st.download_button("下载这份名单（CSV）", to_csv(list(table.columns), table.itertuples(index=False)),
+st.download_button("下载这份名单（CSV）", table_csv("人员负担·名单（CSV）", table),
                    file_name="人员负担_名单.csv", mime="text/csv", key="bd_dl_list")
 
 # -- drill-down: one cadre ----------------------------------------------------------------------
@@ -310,5 +309,5 @@ else:
         })
         st.dataframe(msg_table, hide_index=True, width="stretch", height=420,
                      column_config={"内容": st.column_config.TextColumn(width="large")})
-        st.download_button("下载这些消息（CSV）", to_csv(list(msg_table.columns), msg_table.itertuples(index=False)),
+        st.download_button("下载这些消息（CSV）", table_csv(f"人员负担·{me['person']}的最近消息（CSV）", msg_table),
                            file_name=f"人员负担_{me['person']}_最近消息.csv", mime="text/csv", key="bd_dl_msgs")

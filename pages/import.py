@@ -1,7 +1,5 @@
 """数据导入: upload many files, see what each did, download rejects, undo an import, templates."""
 
-import tempfile
-
 import streamlit as st
 
 from core.csvout import to_csv
@@ -11,14 +9,16 @@ from core.labels import FORMAT_LABELS, KIND_LABELS
 from core.settings import LIMITS
 from core.templates import blank_template
 from core.workspace import copy_upload
-from ui.glue import imports, is_empty, progress_bar, workspace
+from ui.glue import exported, imports, is_empty, progress_bar, workspace
 from ui.safe import md, md_join
 
 st.title("数据导入")
 st.write("一次可拖入多个文件：成员名单、聊天记录、工作群清单、干部名册都可以。系统自动识别格式和内容，"
          "同一份记录重复导入、或两个人导出了同一个群，都不会重复计数。")
 st.caption(f"单个文件不超过 {LIMITS.max_upload_mb} MB、{LIMITS.max_rows_per_file:,} 行；一次最多 "
-           f"{LIMITS.max_files_per_batch} 个文件。文件只在本机解析，解析后临时副本立即删除。")
+           f"{LIMITS.max_files_per_batch} 个文件。超过 {LIMITS.max_upload_mb} MB 的文件在选择框里标红、不会上传："
+           "请按时间段分几次导出，或请管理员用命令行导入（单个文件最多 "
+           f"{LIMITS.max_file_mb} MB）。文件只在本机解析，解析后临时副本立即删除。")
 
 
 def _report_rows(reports):
@@ -51,7 +51,7 @@ if submitted:
         st.error("填写了群名称时，请一次只导入一个聊天记录文件（群名称只用于这一个文件）。")
     else:
         progress = progress_bar("准备导入…")
-        with tempfile.TemporaryDirectory(prefix="qunjian-upload-") as tmp:
+        with workspace().scratch() as tmp:  # private, beside the workspace, removed afterwards
             pairs = [(copy_upload(f.getvalue(), f"{i:03d}_{f.name}", tmp), f.name) for i, f in enumerate(files)]
             reports = import_many(workspace(), pairs, group_name=group_name.strip() or None, on_progress=progress)
         st.session_state["last_reports"] = reports
@@ -92,10 +92,10 @@ else:
     if with_rejects:
         st.markdown("**被拒绝的行**：每行都写明了原因和修改方法，改好后可以重新导入该文件。")
         for h in with_rejects[:20]:
-            rows = workspace().rejects(h["id"])
             st.download_button(
                 f"下载「{md(h['file_name'])}」被拒绝的 {h['rejected']} 行（CSV）",
-                data=to_csv(["行号", "原因", "原始内容"], rows),
+                data=exported(f"「{h['file_name']}」被拒绝的行（CSV）",
+                              lambda i=h["id"]: to_csv(["行号", "原因", "原始内容"], workspace().rejects(i))),
                 file_name=f"被拒绝的行_{h['id']}_{h['file_name']}.csv", mime="text/csv", key=f"rej_{h['id']}",
             )
 

@@ -8,8 +8,8 @@ import streamlit as st
 
 from core.analysis.base import filter_options
 from core.plan.build import ACTION_NAMES, PlanError, build, cadre_names, table_edits
-from core.plan.proposal import export
-from ui.glue import analysis_page, cached, deferred, workspace
+from core.plan.proposal import EXPORT_NAMES, export
+from ui.glue import analysis_page, cached, deferred, exported, workspace
 from ui.safe import md
 
 NAME_ACTION = {v: k for k, v in ACTION_NAMES.items()}
@@ -214,11 +214,18 @@ township = left.text_input("单位名称（写在方案标题下和落款）", k
 anon = right.checkbox("用代号（干部001、干部002……）替换姓名", key="plan_anon",
                       help="向上级报送时使用：同一工作区里，同一个人在 Excel、Word 和 JSON 里的代号相同。")
 opts = dict(township=township, pseudonyms=bool(anon), **plan_kw)
+
+
+def _export(kind: str):
+    """The file, made on click and recorded in the audit log (with whether names were replaced)."""
+    return exported(EXPORT_NAMES[kind] + ("（已化名）" if anon else ""), deferred(export, scope, kind, **opts))
+
+
 c1, c2, c3 = st.columns(3)
-c1.download_button("下载 Excel 方案", deferred(export, scope, "xlsx", **opts), file_name="整合方案.xlsx",
+c1.download_button("下载 Excel 方案", _export("xlsx"), file_name="整合方案.xlsx",
                    mime=XLSX, type="primary", width="stretch",
                    help="概况和图表、群调整、人员调整、非工作时间、消息质量、违纪线索、参数与数据来源。")
-c2.download_button("下载 Word 方案", deferred(export, scope, "docx", **opts), file_name="关于清理规范工作群的建议方案.docx",
+c2.download_button("下载 Word 方案", _export("docx"), file_name="关于清理规范工作群的建议方案.docx",
                    mime=DOCX, width="stretch", help="公文格式，可直接修改后报送。")
-c3.download_button("下载 JSON", deferred(export, scope, "json", **opts), file_name="整合方案.json",
+c3.download_button("下载 JSON", _export("json"), file_name="整合方案.json",
                    mime="application/json", width="stretch", help="与命令行 python -m core plan 的输出相同。")

@@ -77,3 +77,36 @@ def test_a_1_gb_upload_is_refused_with_the_limit_named(tmp_path: Path, browser: 
         page.close()
     finally:
         _stop(proc)
+
+
+def test_downloads_are_recorded_with_their_hash(sample_db: Path, tmp_path: Path, browser: object) -> None:
+    import hashlib
+
+    from core.workspace import Workspace
+
+    copy = tmp_path / "青石镇.duckdb"
+    shutil.copy(sample_db, copy)
+    url, proc = _serve(copy)
+    try:
+        page = browser.new_page(viewport={"width": 1366, "height": 768}, accept_downloads=True)  # type: ignore[attr-defined]
+        page.goto(url)
+        nav = page.get_by_test_id("stSidebarNav")
+        got = {}
+        for title, label, wait in (("整合方案", "下载 JSON", "34 个群精简为 27 个"),
+                                   ("人员负担", "下载这份名单（CSV）", "116 名超过 3 个群")):
+            nav.get_by_text(title, exact=True).click()
+            page.get_by_text(wait).first.wait_for(timeout=60_000)
+            with page.expect_download(timeout=60_000) as info:
+                page.get_by_role("button", name=label).click()
+            info.value.save_as(tmp_path / label)
+            got[label] = hashlib.sha256((tmp_path / label).read_bytes()).hexdigest()
+        page.close()
+    finally:
+        _stop(proc)
+    ws = Workspace(copy)
+    try:
+        log = [(e["action"], e["detail"], e["sha256"]) for e in reversed(ws.audit_log()) if e["action"] == "export"]
+    finally:
+        ws.close()
+    assert log == [("export", "下载整合方案（JSON）", got["下载 JSON"]),
+                   ("export", "下载人员负担·名单（CSV）", got["下载这份名单（CSV）"])]

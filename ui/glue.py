@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from core.analysis.base import Scope, Window, empty_stretch, filter_options, window_of
+from core.csvout import to_csv
 from core.workspace import Workspace, WorkspaceBusy
 from ui.safe import md, md_join
 from core.workspace import delete_workspace as remove_workspace
@@ -99,6 +100,11 @@ def exported(what: str, make: Callable[[], bytes | str]) -> Callable[[], bytes |
         return data
 
     return run
+
+
+def table_csv(what: str, table: pd.DataFrame) -> Callable[[], bytes]:
+    """A table as a CSV download (formula-escaped), recorded in the audit log on click."""
+    return exported(what, lambda: to_csv(list(table.columns), table.itertuples(index=False)))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

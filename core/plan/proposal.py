@@ -23,6 +23,8 @@ from core.plan.build import ACTION_NAMES, build
 from core.plan.pseudonym import plan_json, pseudonymise_plan, replace_names  # noqa: F401  (re-exported)
 from core.workspace import Workspace
 
+# What each export is called in the audit log and on the page.
+EXPORT_NAMES = {"xlsx": "整合方案（Excel）", "docx": "整合方案（Word）", "json": "整合方案（JSON）"}
 TITLE = "关于清理规范工作群的建议方案"
 TOP_ROWS = 20  # after-hours groups and senders listed in the proposal
 

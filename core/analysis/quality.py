@@ -35,6 +35,9 @@ CATEGORIES = SUBSTANCE + NON_SUBSTANCE
 
 DUPLICATE_MIN_LEN = 20
 DUPLICATE_HOURS = 72
+# Default of ``threshold`` below: an assignment is buried when at least this many non-substance
+# messages follow it in its group within FOLLOW_HOURS.
+BURIED_THRESHOLD = 20
 
 # A money amount as exports write it: ￥500.00, ¥ 2,000, （20 个，共 200.00 元）.
 _AMOUNT = r"(?:[￥¥]\s*|共\s*)([0-9][0-9,]*(?:\.[0-9]{1,2})?)"
@@ -295,14 +298,15 @@ def photo_requests(ws: Workspace, scope: Scope = Scope()) -> pd.DataFrame:
         return frame(cur, sql)
 
 
-def buried_count(ws: Workspace, scope: Scope = Scope(), threshold: int = 20) -> int:
+def buried_count(ws: Workspace, scope: Scope = Scope(), threshold: int = BURIED_THRESHOLD) -> int:
     """How many assignments in scope are buried (see :func:`buried_assignments`)."""
     with scoped(ws, scope) as cur:
         return int(cur.execute("select count(*) from v_msg where category = 'assignment' and chatter_2h >= ?",
                                [int(threshold)]).fetchone()[0])
 
 
-def buried_assignments(ws: Workspace, scope: Scope = Scope(), threshold: int = 20, limit: int = 500) -> pd.DataFrame:
+def buried_assignments(ws: Workspace, scope: Scope = Scope(), threshold: int = BURIED_THRESHOLD,
+                       limit: int = 500) -> pd.DataFrame:
     """The ``limit`` most buried assignments: those followed, in their group within 2 hours
     (inclusive), by ≥ ``threshold`` non-substance messages. Columns group_id, group, person_id,
     sender, sent_local, text, chatter (that count). Largest chatter first."""

@@ -43,17 +43,26 @@ from core.analysis import lifecycle, quality
 from core.analysis.base import Scope, scoped
 from core.plan.cap import CapProblem, solve_cap
 from core.plan.merge import GroupStats, MergeLocks, MergeSettings, plan_merges
+from core.settings import Settings
 from core.workspace import Workspace
 
 ROLE_BONUS = 20.0
 UNIT_BONUS = 10.0
 BASE = 1.0
+# Per-day figures are shown per week as × WEEK_DAYS (reading minutes, duplicate notices).
+WEEK_DAYS = 7
 ACTIONS = ("keep", "merge", "dissolve")
 ACTION_NAMES = {"keep": "保留", "merge": "合并", "dissolve": "解散"}
 
 
 class PlanError(ValueError):
     """A request the plan cannot take (e.g. a group name that does not exist); Chinese message."""
+
+
+def merge_settings(settings: Settings) -> MergeSettings:
+    """The merge scoring parameters the plan uses under the workspace ``settings`` (the overlap a
+    pair needs to be considered stays at MergeSettings' defaults)."""
+    return MergeSettings(reading_seconds=settings.reading_seconds, max_members=settings.max_group_members)
 
 
 def _ids_by_name(names: dict[int, str], wanted: Iterable[str], flag: str) -> frozenset[int]:
@@ -117,7 +126,7 @@ def _figures(groups: dict[int, set[int]], traffic: dict[int, float], own: dict[t
         "messages_per_person_day_p50": round(_pct(load, 50), 2),
         "messages_per_person_day_p90": round(_pct(load, 90), 2),
         "messages_per_person_day_max": round(max(load, default=0.0), 2),
-        "reading_minutes_per_week": round(sum(load) * reading_seconds / 60 * 7, 2),
+        "reading_minutes_per_week": round(sum(load) * reading_seconds / 60 * WEEK_DAYS, 2),
     }
 
 
@@ -220,8 +229,7 @@ def build(ws: Workspace, scope: Scope = Scope(), cap: int | None = None, keep: I
              for r in status.itertuples(index=False)]
     by_id = {s.id: s for s in stats}
     merged = plan_merges(stats, d["duplicates"], window_days=days,
-                         settings=MergeSettings(reading_seconds=settings.reading_seconds,
-                                                max_members=settings.max_group_members),
+                         settings=merge_settings(settings),
                          locks=MergeLocks(keep=keep_ids, dissolve=dissolve_ids, never_merge=never))
     # A merge's "into" is its final group: the chain collapses to one step.
     auto = {a.group_id: _Decision(a.action, a.result_id if a.action == "merge" else None, a.reason, a.evidence, False)
@@ -345,7 +353,7 @@ def build(ws: Workspace, scope: Scope = Scope(), cap: int | None = None, keep: I
         "after": fig_after,
         "saved": {
             "reading_minutes_per_week": round(fig_before["reading_minutes_per_week"] - fig_after["reading_minutes_per_week"], 2),
-            "duplicate_notices_per_week": round((dup_before - dup_after) * 7 / days, 1),
+            "duplicate_notices_per_week": round((dup_before - dup_after) * WEEK_DAYS / days, 1),
             "duplicate_notices": dup_before - dup_after,
         },
         "window_days": int(days),

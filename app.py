@@ -13,6 +13,7 @@ spec = current_workspace()  # asks for the access code first when the operator s
 pages = {
     "开始": [
         st.Page("pages/home.py", title="首页", icon=":material/home:", default=True),
+        st.Page("pages/guide.py", title="数据从哪里来", icon=":material/help:"),
         st.Page("pages/import.py", title="数据导入", icon=":material/upload_file:"),
         st.Page("pages/people.py", title="核对人员", icon=":material/badge:"),
     ],
@@ -27,7 +28,8 @@ pages = {
     "生成方案": [
         st.Page("pages/plan.py", title="整合方案", icon=":material/merge:"),
     ],
-    "管理": [
+    "说明与管理": [
+        st.Page("pages/definitions.py", title="口径说明", icon=":material/menu_book:"),
         st.Page("pages/workspace.py", title="工作区与安全", icon=":material/shield_lock:"),
     ],
 }
@@ -40,4 +42,4 @@ with st.sidebar:
     if signed_in():
         st.button("退出", key="sign_out", help="退出后需重新输入访问码", on_click=sign_out)
 
-st.navigation(pages).run()
+st.navigation(pages, expanded=True).run()  # every page in view: the list is the way through

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui.gate import current_workspace, sign_out, signed_in
-from ui.glue import ICON, summary
+from ui.glue import ICON, step_flow, summary
 
 # A local icon: a :material/…: page icon would make the browser fetch it from a font CDN.
 st.set_page_config(page_title="群鉴 · 工作群精简分析", page_icon=str(ICON), layout="wide")
@@ -42,4 +42,6 @@ with st.sidebar:
     if signed_in():
         st.button("退出", key="sign_out", help="退出后需重新输入访问码", on_click=sign_out)
 
-st.navigation(pages, expanded=True).run()  # every page in view: the list is the way through
+page = st.navigation(pages, expanded=True)  # every page in view: the list is the way through
+step_flow(page.title)
+page.run()

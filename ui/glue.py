@@ -145,6 +145,30 @@ def empty_state(what: str) -> None:
     st.page_link("pages/import.py", label="前往数据导入", icon=":material/upload:")
 
 
+# The page each step leads to, and the step each page belongs to (by page title).
+STEP_PAGES = ("pages/import.py", "pages/people.py", "pages/overview.py", "pages/plan.py", "pages/plan.py")
+STEP_OF_PAGE = {"首页": 0, "数据从哪里来": 0, "数据导入": 0, "核对人员": 1, "概览": 2, "人员负担": 2, "群重叠": 2,
+                "非工作时间": 2, "消息质量": 2, "群生命周期": 2, "整合方案": 3}
+
+
+def step_flow(page_title: str) -> None:
+    """The five steps from nothing to a proposal, above every page: done ones ticked, this
+    page's step marked, each a link; under them what is still missing."""
+    from core.flow import STEPS, status
+
+    st_ = cached(status)
+    here = STEP_OF_PAGE.get(page_title)
+    cols = st.columns(len(STEPS), gap="small")
+    for i, (col, name) in enumerate(zip(cols, STEPS)):
+        done = st_.done[i]
+        icon = ":material/check_circle:" if done else (":material/arrow_circle_right:" if i == here
+                                                        else ":material/radio_button_unchecked:")
+        label = f"{i + 1} {name}" + ("（当前）" if i == here else "")
+        col.page_link(STEP_PAGES[i], label=label, icon=icon, help="已完成" if done else None)
+    if st_.missing:
+        st.caption("还缺：" + "；".join(md(line.rstrip("。")) for line in st_.missing) + "。")
+
+
 def progress_bar(start_text: str) -> Callable[[int, int, str, str], None]:
     """A progress bar and the ``on_progress(done, total, name, step)`` callback that drives it."""
     bar = st.progress(0.0, text=start_text)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui.gate import current_workspace, sign_out, signed_in
-from ui.glue import ICON, step_flow, summary
+from ui.glue import ICON, jobs_note, step_flow, summary
 
 # A local icon: a :material/…: page icon would make the browser fetch it from a font CDN.
 st.set_page_config(page_title="群鉴 · 工作群精简分析", page_icon=str(ICON), layout="wide")
@@ -39,6 +39,7 @@ with st.sidebar:
     st.caption("乡镇工作群精简分析")
     s = summary()
     st.caption(f"工作区：{spec.title} · {s['groups']} 个群 · {s['people']} 人 · {s['messages']:,} 条消息")
+    jobs_note()  # an import or plan still running in the background
     if signed_in():
         st.button("退出", key="sign_out", help="退出后需重新输入访问码", on_click=sign_out)
 

@@ -38,3 +38,16 @@ def import_many(ws: Workspace, files: Iterable[tuple[Path, str]], group_name: st
 
 def load_sample(ws: Workspace, on_progress: Callable[[int, int, str, str], None] | None = None) -> list[ImportReport]:
     return import_many(ws, [(p, p.name) for p in sample_files()], on_progress=on_progress)
+
+
+def import_uploads(ws: Workspace, uploads: Iterable[tuple[str, bytes]], group_name: str | None = None,
+                   on_progress: Callable[[int, int, str, str], None] | None = None) -> list[ImportReport]:
+    """Import uploaded files given as (name, bytes): each is written into the workspace's private
+    scratch folder (removed afterwards) and imported as by :func:`import_many`."""
+    from core.workspace import copy_upload
+
+    items = list(uploads)
+    with ws.scratch() as tmp:
+        # A numbered copy: two uploads may carry the same name; reports keep the user's name.
+        pairs = [(copy_upload(data, f"{i:03d}_{name}", tmp), name) for i, (name, data) in enumerate(items)]
+        return import_many(ws, pairs, group_name=group_name, on_progress=on_progress)

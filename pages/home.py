@@ -3,8 +3,7 @@
 import streamlit as st
 
 from core.importer import load_sample
-from ui.glue import is_empty, progress_bar, summary, workspace
-from ui.safe import md_join
+from ui.glue import is_empty, job, start_job, summary, watch, workspace
 
 st.title("群鉴 · 工作群精简分析")
 st.write("上传工作群的成员名单和聊天记录，看清每名干部在几个群、每天要看多少条消息、"
@@ -24,13 +23,13 @@ if is_empty():
     left, right = st.columns(2)
     with left:
         st.markdown("**没有数据？先看看示例**  \n一个虚构的“青石镇”：约 200 名干部、34 个工作群、90 天消息。")
-        if st.button("载入示例数据", type="primary", key="load_sample_home"):
-            reports = load_sample(workspace(), on_progress=progress_bar("准备载入示例…"))
-            errors = [e for r in reports for e in r.errors]
-            if errors:
-                st.error("示例数据有文件未能导入：" + md_join(errors, "；"))
-            else:
-                st.rerun()
+        loading = job(st.session_state.get("import_job"))
+        if loading is not None and not loading.finished:
+            watch(loading, "正在载入示例数据，大约需要半分钟。")
+        elif st.button("载入示例数据", type="primary", key="load_sample_home"):
+            ws = workspace()
+            st.session_state["import_job"] = start_job("载入示例", lambda progress: load_sample(ws, on_progress=progress)).id
+            st.rerun()
     with right:
         st.markdown("**导入自己的数据**  \n支持微信（留痕、PyWxDump）、QQ、企业微信导出，钉钉和手工名单用模板。")
         st.page_link("pages/import.py", label="前往数据导入", icon=":material/upload_file:")

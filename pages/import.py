@@ -4,12 +4,11 @@ import streamlit as st
 
 from core.csvout import to_csv
 from core.formats.template_spec import TEMPLATE_TITLES
-from core.importer import import_many, load_sample
+from core.importer import import_uploads, load_sample
 from core.labels import FORMAT_LABELS, KIND_LABELS
 from core.settings import LIMITS
 from core.templates import blank_template
-from core.workspace import copy_upload
-from ui.glue import exported, imports, is_empty, progress_bar, workspace
+from ui.glue import exported, imports, is_empty, job, start_job, watch, workspace
 from ui.safe import md, md_join
 
 st.title("数据导入")
@@ -50,19 +49,31 @@ if submitted:
     elif group_name.strip() and len(files) > 1:
         st.error("填写了群名称时，请一次只导入一个聊天记录文件（群名称只用于这一个文件）。")
     else:
-        progress = progress_bar("准备导入…")
-        with workspace().scratch() as tmp:  # private, beside the workspace, removed afterwards
-            pairs = [(copy_upload(f.getvalue(), f"{i:03d}_{f.name}", tmp), f.name) for i, f in enumerate(files)]
-            reports = import_many(workspace(), pairs, group_name=group_name.strip() or None, on_progress=progress)
-        st.session_state["last_reports"] = reports
+        uploads = [(f.name, f.getvalue()) for f in files]
+        ws, name = workspace(), group_name.strip() or None
+        started = start_job("导入", lambda progress: import_uploads(ws, uploads, group_name=name, on_progress=progress))
+        st.session_state["import_job"] = started.id
         st.rerun()
+
+running = job(st.session_state.get("import_job"))
+if running is not None:
+    if not running.finished:
+        watch(running, "导入在后台进行：可以先去看其他页面，回来即可看到结果。")
+    else:
+        del st.session_state["import_job"]
+        if running.error:
+            st.error(f"导入中断：{md(running.error)}。已导入完成的文件保留，其余文件未导入，可以重新上传。")
+        else:
+            st.session_state["last_reports"] = running.result
+        running = None
 
 if is_empty():
     with st.container(border=True):
         left, right = st.columns([3, 1])
         left.markdown("**没有数据？** 载入虚构的“青石镇”示例：约 200 名干部、34 个工作群、90 天聊天记录。")
-        if right.button("载入示例数据", key="load_sample_import"):
-            st.session_state["last_reports"] = load_sample(workspace(), on_progress=progress_bar("准备载入示例…"))
+        if right.button("载入示例数据", key="load_sample_import", disabled=running is not None):
+            ws = workspace()
+            st.session_state["import_job"] = start_job("载入示例", lambda progress: load_sample(ws, on_progress=progress)).id
             st.rerun()
 
 reports = st.session_state.get("last_reports")

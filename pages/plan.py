@@ -9,7 +9,7 @@ import streamlit as st
 from core.analysis.base import filter_options
 from core.plan.build import ACTION_NAMES, PlanError, build, cadre_names, table_edits
 from core.plan.proposal import EXPORT_NAMES, export
-from ui.glue import analysis_page, cached, deferred, exported, workspace
+from ui.glue import analysis_page, cached, computed, deferred, exported, workspace
 from ui.safe import md
 
 NAME_ACTION = {v: k for k, v in ACTION_NAMES.items()}
@@ -57,7 +57,7 @@ plan_kw = dict(cap=int(cap), keep=tuple(keep), dissolve=tuple(dissolve), never_m
                substitutes=bool(substitutes))
 
 try:
-    auto = cached(build, scope, **plan_kw)
+    auto = computed(build, scope, title="计算整合方案", **plan_kw)
 except PlanError as exc:
     st.error(md(exc))  # quotes group and person names
     st.stop()
@@ -105,7 +105,7 @@ if edits:
         st.rerun()
 plan_kw["edits"] = edits
 try:
-    p = cached(build, scope, **plan_kw) if edits else auto
+    p = computed(build, scope, title="按调整重新计算", **plan_kw) if edits else auto
 except PlanError as exc:
     head.error(md(exc))
     st.stop()

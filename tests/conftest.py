@@ -88,3 +88,22 @@ def sample_app(sample_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         return at
 
     return page
+
+
+def settle(at: AppTest, timeout: float = 300.0) -> AppTest:
+    """Let the app's background work (imports, plans) finish, then rerun the page, as the
+    browser's progress bar does on its own."""
+    from ui.glue import _jobs
+
+    assert _jobs().wait(timeout), "background work did not finish"
+    return at.run()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_background_work_left() -> Any:
+    """Background jobs run on daemon threads: let them finish before the interpreter exits
+    (DuckDB aborts the process when a thread dies inside it)."""
+    yield
+    glue = sys.modules.get("ui.glue")
+    if glue is not None:
+        glue._jobs().wait(600)

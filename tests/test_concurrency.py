@@ -257,7 +257,8 @@ def test_two_browser_sessions_import_at_once(tmp_path: Path, browser: object) ->
         deadline = time.time() + 180
         while time.time() < deadline:
             for i, page in enumerate(pages):
-                if page.get_by_text("等待同事的导入完成").count():
+                # In the page itself: the sidebar lists every import running in the workspace.
+                if page.get_by_test_id("stMain").get_by_text("等待同事的导入完成").count():
                     waited[i] = True
             if all(page.get_by_text("本次导入结果").count() for page in pages):
                 break

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.conftest import settle
 from streamlit.testing.v1 import AppTest
 
 import core.formats.csvsql as csvsql
@@ -212,7 +214,7 @@ def _upload(private_dirs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.M
     mime = {"wechat": "text/csv", "qq": "text/plain",
             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
     at.file_uploader[0].set_value([(files[k].name, files[k].read_bytes(), mime[k]) for k in ("wechat", "qq", "xlsx")])
-    next(b for b in at.button if b.label == "开始导入").click().run()
+    settle(next(b for b in at.button if b.label == "开始导入").click().run())
     assert not at.exception
     assert [s.value for s in at.success] == ["3 个文件已导入，新增 8 行。"]
     return at, written

@@ -18,6 +18,7 @@ import streamlit as st
 
 from core.analysis.base import Scope, Window, empty_stretch, filter_options, window_of
 from core.csvout import to_csv
+from core.jobs import Job, Jobs, Progress
 from core.workspace import Workspace, WorkspaceBusy
 from ui.safe import md, md_join
 from core.workspace import delete_workspace as remove_workspace
@@ -178,6 +179,83 @@ def progress_bar(start_text: str) -> Callable[[int, int, str, str], None]:
         bar.progress(done / max(total, 1), text=text)
 
     return update
+
+
+# -- background work --------------------------------------------------------------------------
+
+@st.cache_resource(show_spinner=False)
+def _jobs() -> Jobs:
+    return Jobs()
+
+
+def start_job(title: str, work: Callable[[Progress], Any], key: Any = None) -> Job:
+    """Run ``work(progress)`` in the background for this session's workspace (see core.jobs)."""
+    return _jobs().start(title, str(workspace_path()), work, key=None if key is None else (str(workspace_path()), key))
+
+
+def job(job_id: str | None) -> Job | None:
+    return _jobs().get(job_id)
+
+
+def _job_text(j: Job) -> str:
+    where = f"第 {min(j.done + 1, j.total)}/{j.total} 个：{md(j.item)}，" if j.item else ""
+    return f"{j.title}：{where}{j.step}（已用 {j.seconds} 秒）"
+
+
+def watch(j: Job, note: str = "") -> None:
+    """The job's progress bar, refreshed twice a second; when it finishes the whole page reruns
+    (and shows the result). ``note`` is a caption under the bar."""
+
+    @st.fragment(run_every=0.5)
+    def _bar() -> None:
+        if j.finished:
+            st.rerun(scope="app")
+        st.progress(j.fraction, text=_job_text(j))
+        if note:
+            st.caption(note)
+
+    _bar()
+
+
+def jobs_note() -> None:
+    """In the sidebar, on every page: what is running in this workspace (an import a colleague
+    started, too); the page refreshes once everything has finished."""
+    if not _jobs().running(str(workspace_path())):
+        return
+
+    @st.fragment(run_every=1.0)
+    def _note() -> None:
+        running = _jobs().running(str(workspace_path()))
+        if not running:
+            st.rerun(scope="app")
+        for j in running:
+            st.progress(j.fraction, text=_job_text(j))
+
+    with st.sidebar:
+        _note()
+
+
+QUICK_SECONDS = 2.0
+
+
+def computed(fn: Callable[..., Any], *args: Any, title: str, **kwargs: Any) -> Any:
+    """``fn(workspace, *args, on_step=…, **kwargs)`` computed in the background, once per
+    workspace version and arguments: returns the result when it is ready (re-raising what the
+    work raised), otherwise shows its progress and stops the page until it is."""
+    ws = workspace()
+    key = (version(), f"{fn.__module__}.{fn.__qualname__}", args, tuple(sorted(kwargs.items())))
+
+    def work(progress: Progress) -> Any:
+        return fn(ws, *args, on_step=lambda step: progress(0, 1, "", step), **kwargs)
+
+    j = start_job(title, work, key=key)
+    # Most computations take well under a second: waiting that long spares a flash of progress bar.
+    if not j.wait(QUICK_SECONDS):
+        watch(j, "可以先去看其他页面，计算会在后台继续，回来即可看到结果。")
+        st.stop()
+    if j.exc is not None:
+        raise j.exc
+    return j.result
 
 
 # -- analysis queries ------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import pandas as pd
 
@@ -191,14 +191,17 @@ def _destinations(names: dict[int, str], decisions: dict[int, _Decision]) -> dic
 def build(ws: Workspace, scope: Scope = Scope(), cap: int | None = None, keep: Iterable[str] = (),
           dissolve: Iterable[str] = (), never_merge: Iterable[tuple[str, str]] = (),
           stay: Iterable[tuple[str, str]] = (), edits: Iterable[tuple[str, str, str | None]] = (),
-          substitutes: bool = True) -> dict[str, Any]:
+          substitutes: bool = True, on_step: Callable[[str], None] | None = None) -> dict[str, Any]:
     """The consolidation plan for ``scope`` as issue 4's JSON object (see the module docstring).
+    ``on_step`` hears the name of each stage as it starts (for a progress bar).
 
     ``never_merge``: pairs of group names; ``stay``: (person name, group name) memberships the cap
     must keep; ``edits``: (group, "keep" | "merge" | "dissolve", into or None) rows of the edited
     plan table. Raises :class:`PlanError` (Chinese) for unknown names or contradictory edits."""
     settings = ws.settings()
     cap = cap if cap is not None else settings.cap
+    step = on_step or (lambda _s: None)
+    step("统计各群的成员和消息")
     d = _gather(ws, scope)
     status = d["status"]
     names: dict[int, str] = dict(zip((int(i) for i in status["group_id"]), status["group"]))
@@ -228,6 +231,7 @@ def build(ws: Workspace, scope: Scope = Scope(), cap: int | None = None, keep: I
                         emergency=bool(d["emergency"].get(r.group_id, False)), traffic_known=not bool(r.no_messages))
              for r in status.itertuples(index=False)]
     by_id = {s.id: s for s in stats}
+    step("找出值得合并的群")
     merged = plan_merges(stats, d["duplicates"], window_days=days,
                          settings=merge_settings(settings),
                          locks=MergeLocks(keep=keep_ids, dissolve=dissolve_ids, never_merge=never))
@@ -295,6 +299,7 @@ def build(ws: Workspace, scope: Scope = Scope(), cap: int | None = None, keep: I
                                  + (UNIT_BONUS if by_id[r].unit and person_unit.get(p) == by_id[r].unit else 0.0) + BASE)
     stay_pairs = _stay_pairs(stay, person_name, by_name, dest)
     pool = {p: person_unit[p] for p in cadres if person_unit.get(p)} if substitutes else {}
+    step(f"求解每人最多 {cap} 个群（人多时要几秒）")
     solved = solve_cap(CapProblem(
         memberships={r: frozenset(ms) for r, ms in result_members.items()}, relevance=relevance,
         owners=owner_of, person_unit=person_unit, cap=cap, keep_memberships=frozenset(stay_pairs),
@@ -310,6 +315,7 @@ def build(ws: Workspace, scope: Scope = Scope(), cap: int | None = None, keep: I
     added = [(p, r) for p, r in solved.added if p in before]
     traffic_before = {s.id: s.messages_per_day for s in stats}
     own_after = {(p, r): sum(sent.get((p, g), 0.0) for g in inputs[r]) for p in before for r in after[p]}
+    step("汇总调整前后的对比")
     fig_before = _figures(before, traffic_before, sent, cap, settings.reading_seconds)
     fig_after = _figures(after, traffic_after, own_after, cap, settings.reading_seconds)
     dup_before, dup_after = _duplicate_copies(d["clusters"], dest)

@@ -54,12 +54,9 @@ def status(ws: Workspace) -> FlowStatus:
         ).fetchall()
         has_directory = cur.execute("select count(*) > 0 from people where in_directory").fetchone()[0]
         to_review = cur.execute("select count(distinct norm) from identity_review").fetchone()[0]
-        exported = cur.execute(
-            "select count(*) > 0 from audit where action = 'export' and "
-            "(detail like ? or detail like ? or detail like ?)",
-            [f"%{name}%" for name in EXPORT_NAMES.values()]).fetchone()[0]
     finally:
         cur.close()
+    exported = proposal_downloaded(ws)
     without_roster = tuple(name for name, roster, chat in rows if chat and not roster)
     without_messages = tuple(name for name, roster, chat in rows if roster and not chat)
     missing = []
@@ -79,6 +76,15 @@ def status(ws: Workspace) -> FlowStatus:
     return FlowStatus(groups=int(groups), messages=int(messages), without_roster=without_roster,
                       without_messages=without_messages, has_directory=bool(has_directory),
                       to_review=int(to_review), proposal_downloaded=bool(exported), missing=tuple(missing))
+
+
+def proposal_downloaded(ws: Workspace) -> bool:
+    """Whether a proposal file (Excel, Word or JSON) has been downloaded or written from this
+    workspace. Read on every page view: the audit log does not change the workspace version."""
+    rows = ws.query("select count(*) > 0 from audit where action = 'export' and "
+                    "(detail like ? or detail like ? or detail like ?)",
+                    [f"%{name}%" for name in EXPORT_NAMES.values()])
+    return bool(rows[0][0])
 
 
 def _names(names: tuple[str, ...]) -> str:

@@ -174,11 +174,12 @@ hover = [f"{plot(u)}：{c} 人，平均 {g:.1f} 个群，每人每天约 {_n(mpd
          for u, c, g, mpd, rm in zip(order["label"], order["cadres"], order["mean_groups"],
                                      order["mean_messages_per_day"], order["mean_reading_minutes"])]
 fig.add_bar(y=bar_labels, x=order["over_cap"], name=f"超过 {cap} 个群", orientation="h", marker_color=RED,
-            text=[str(n) if n else "" for n in order["over_cap"]], textposition="inside", customdata=hover,
+            text=[str(n) if n else "" for n in order["over_cap"]], textposition="inside", textangle=0,
+            customdata=hover,
             hovertemplate="%{customdata}<br>超过上限 %{x} 人<extra></extra>")
 within = order["cadres"] - order["over_cap"]
 fig.add_bar(y=bar_labels, x=within, name=f"不超过 {cap} 个群", orientation="h", marker_color=GREY,
-            text=[str(n) if n else "" for n in within], textposition="inside", customdata=hover,
+            text=[str(n) if n else "" for n in within], textposition="inside", textangle=0, customdata=hover,
             hovertemplate="%{customdata}<br>未超过 %{x} 人<extra></extra>")
 fig.update_layout(barmode="stack", height=90 + 24 * len(order), margin=dict(l=10, r=10, t=30, b=10),
                   uniformtext=dict(minsize=10, mode="show"),

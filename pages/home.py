@@ -33,3 +33,10 @@ if is_empty():
     with right:
         st.markdown("**导入自己的数据**  \n支持微信（留痕、PyWxDump）、QQ、企业微信导出，钉钉和手工名单用模板。")
         st.page_link("pages/import.py", label="前往数据导入", icon=":material/upload_file:")
+else:
+    st.subheader("下一步")
+    st.write("数据已导入。按顺序往下走：先确认人员，再看问题，最后生成并下载精简方案。")
+    c1, c2, c3 = st.columns(3)
+    c1.page_link("pages/people.py", label="核对人员：确认同名账号", icon=":material/badge:")
+    c2.page_link("pages/overview.py", label="查看问题：从概览开始", icon=":material/dashboard:")
+    c3.page_link("pages/plan.py", label="生成方案并下载", icon=":material/merge:")

@@ -25,7 +25,7 @@ st.write("先按成员重合和消息量提出合并、解散建议，再为超�
 
 # -- conditions ---------------------------------------------------------------------------------
 names = [name for _, name in cached(filter_options)["groups"]]
-left, mid, right = st.columns([1, 2, 2])
+left, mid, right = st.columns([3, 4, 4])
 if "plan_cap" not in st.session_state:
     st.session_state["plan_cap"] = min(workspace().settings().cap, MAX_CAP)
 cap = left.slider("每人最多群数 K", min_value=1, max_value=MAX_CAP, key="plan_cap",
@@ -63,6 +63,7 @@ except PlanError as exc:
     st.stop()
 
 head = st.container()     # drawn after the table below, so that edits there show up here
+downloads = st.container(border=True)  # near the top: step 5 of the flow lands on this page
 
 # -- the editable plan table --------------------------------------------------------------------
 st.subheader("每个群的建议（可修改）")
@@ -207,25 +208,26 @@ with right:
     for line in row["why"]:
         st.markdown(f"- {md(line)}")
 
-# -- downloads ----------------------------------------------------------------------------------
-st.subheader("下载方案")
-left, right = st.columns([2, 3])
-township = left.text_input("单位名称（写在方案标题下和落款）", key="plan_township", placeholder="例如：青石镇")
-anon = right.checkbox("用代号（干部001、干部002……）替换姓名", key="plan_anon",
-                      help="向上级报送时使用：同一工作区里，同一个人在 Excel、Word 和 JSON 里的代号相同。")
-opts = dict(township=township, pseudonyms=bool(anon), **plan_kw)
+# -- downloads (drawn into their box under the headline) --------------------------------------
 
 
-def _export(kind: str):
+def _export(kind: str, anon: bool, opts: dict):
     """The file, made on click and recorded in the audit log (with whether names were replaced)."""
     return exported(EXPORT_NAMES[kind] + ("（已化名）" if anon else ""), deferred(export, scope, kind, **opts))
 
 
-c1, c2, c3 = st.columns(3)
-c1.download_button("下载 Excel 方案", _export("xlsx"), file_name="整合方案.xlsx",
-                   mime=XLSX, type="primary", width="stretch",
-                   help="概况和图表、群调整、人员调整、非工作时间、消息质量、违纪线索、参数与数据来源。")
-c2.download_button("下载 Word 方案", _export("docx"), file_name="关于清理规范工作群的建议方案.docx",
-                   mime=DOCX, width="stretch", help="公文格式，可直接修改后报送。")
-c3.download_button("下载 JSON", _export("json"), file_name="整合方案.json",
-                   mime="application/json", width="stretch", help="与命令行 python -m core plan 的输出相同。")
+with downloads:
+    st.subheader("下载方案")
+    left, right = st.columns([2, 3])
+    township = left.text_input("单位名称（写在方案标题下和落款）", key="plan_township", placeholder="例如：青石镇")
+    anon = right.checkbox("用代号（干部001、干部002……）替换姓名", key="plan_anon",
+                          help="向上级报送时使用：同一工作区里，同一个人在 Excel、Word 和 JSON 里的代号相同。")
+    opts = dict(township=township, pseudonyms=bool(anon), **plan_kw)
+    c1, c2, c3 = st.columns(3)
+    c1.download_button("下载 Excel 方案", _export("xlsx", anon, opts), file_name="整合方案.xlsx",
+                       mime=XLSX, type="primary", width="stretch",
+                       help="概况和图表、群调整、人员调整、非工作时间、消息质量、违纪线索、参数与数据来源。")
+    c2.download_button("下载 Word 方案", _export("docx", anon, opts), file_name="关于清理规范工作群的建议方案.docx",
+                       mime=DOCX, width="stretch", help="公文格式，可直接修改后报送。")
+    c3.download_button("下载 JSON", _export("json", anon, opts), file_name="整合方案.json",
+                       mime="application/json", width="stretch", help="与命令行 python -m core plan 的输出相同。")

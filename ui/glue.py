@@ -6,6 +6,7 @@ import, undo or settings change increments, so nothing stale is ever shown.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import importlib
@@ -155,9 +156,9 @@ STEP_OF_PAGE = {"首页": 0, "数据从哪里来": 0, "数据导入": 0, "核对
 def step_flow(page_title: str) -> None:
     """The five steps from nothing to a proposal, above every page: done ones ticked, this
     page's step marked, each a link; under them what is still missing."""
-    from core.flow import STEPS, status
+    from core.flow import STEPS, proposal_downloaded, status
 
-    st_ = cached(status)
+    st_ = dataclasses.replace(cached(status), proposal_downloaded=proposal_downloaded(workspace()))
     here = STEP_OF_PAGE.get(page_title)
     cols = st.columns(len(STEPS), gap="small")
     for i, (col, name) in enumerate(zip(cols, STEPS)):
@@ -167,7 +168,10 @@ def step_flow(page_title: str) -> None:
         label = f"{i + 1} {name}" + ("（当前）" if i == here else "")
         col.page_link(STEP_PAGES[i], label=label, icon=icon, help="已完成" if done else None)
     if st_.missing:
-        st.caption("还缺：" + "；".join(md(line.rstrip("。")) for line in st_.missing) + "。")
+        # In full where data come in; elsewhere the first point, in one line.
+        lines = st_.missing if here in (0, None) else st_.missing[:1]
+        more = f"（另有 {len(st_.missing) - len(lines)} 项，见首页）" if len(lines) < len(st_.missing) else ""
+        st.caption("还缺：" + "；".join(md(line.rstrip("。")) for line in lines) + "。" + more)
 
 
 def progress_bar(start_text: str) -> Callable[[int, int, str, str], None]:

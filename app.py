@@ -35,9 +35,7 @@ pages = {
 }
 
 with st.sidebar:
-    st.markdown("### 群鉴")
-    st.caption("乡镇工作群精简分析")
-    s = summary()
+    s = summary()  # right under the page list, so it stays on a 768-pixel screen
     st.caption(f"工作区：{spec.title} · {s['groups']} 个群 · {s['people']} 人 · {s['messages']:,} 条消息")
     jobs_note()  # an import or plan still running in the background
     if signed_in():

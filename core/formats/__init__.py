@@ -49,6 +49,17 @@ def detect(src: Source) -> tuple[ModuleType, Sample]:
     scored = sorted(((m.detect(sample), m.FORMAT, m) for m in readers()), key=lambda t: (-t[0], t[1]))
     best_score, _, best = scored[0]
     if best_score < MIN_CONFIDENCE:
+        if "\r" in sample.text and "\n" not in sample.text:
+            raise ImportFailure(
+                f"文件「{src.name}」的换行符是旧式 Mac 格式（只有回车符 CR，没有换行符 LF），无法识别其中的行。"
+                "请用记事本打开该文件，“另存为”UTF-8 编码后重新导入；或在 Excel 中另存为“CSV UTF-8（逗号分隔）”。"
+            )
+        delimiter = _other_delimiter(sample)
+        if delimiter:
+            raise ImportFailure(
+                f"文件「{src.name}」的各列是用{delimiter}分隔的，本系统读取逗号分隔的 CSV。"
+                "请在 Excel 中打开该文件，“另存为”选择“CSV UTF-8（逗号分隔）”后重新导入。"
+            )
         first = sample.lines[0][:60] if sample.lines else ""
         raise ImportFailure(
             f"无法识别文件「{src.name}」的格式（第 1 行：「{first}」）。"
@@ -56,6 +67,23 @@ def detect(src: Source) -> tuple[ModuleType, Sample]:
             "企业微信群成员 JSON，以及本系统的 CSV/XLSX 模板（可在“数据导入”页下载）。"
         )
     return best, sample
+
+
+_DELIMITERS = {";": "分号（;）", "\t": "制表符（Tab）", "|": "竖线（|）", "，": "中文逗号（，）"}
+
+
+def _other_delimiter(sample: Sample) -> str | None:
+    """The name of the delimiter that makes an unrecognised text file a known CSV format (a
+    semicolon CSV from a European Excel, a tab-separated copy), or None."""
+    if not sample.text:
+        return None
+    for delim, label in _DELIMITERS.items():
+        if delim not in sample.text:
+            continue
+        other = Sample(sample.name, sample.head, sample.encoding, sample.text.replace(delim, ","), False, [])
+        if max(m.detect(other) for m in readers()) >= MIN_CONFIDENCE:
+            return label
+    return None
 
 
 __all__ = ["ImportFailure", "Source", "detect", "readers", "READER_MODULES"]

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -71,6 +72,27 @@ LOCAL_TIME_FORMATS = [
     "%Y/%m/%d",
     "%Y年%m月%d日",
 ]
+
+# The latest epoch (milliseconds) a reader stages in a ``*_utc_ms`` column: 9999-12-31 23:59:59.999
+# UTC. Later values (or a 25-digit "time") are unusable and the reader treats them as missing;
+# the pipeline rejects anything outside 2000–2100 with a reason the user can read.
+MAX_EPOCH_MS = 253_402_300_799_999
+_INTEGER = re.compile(r"-?[0-9]{1,18}")
+
+
+def json_int(value: Any) -> int | None:
+    """An integer from a JSON number or a numeric string (ASCII digits, at most 18 of them);
+    None for anything else, so hostile values (10**30, "²", 5,000 digits) never raise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if -(2**63) < value < 2**63 else None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
+        return int(value.strip())
+    return None
+
 
 # ---------------------------------------------------------------------------------------------
 # Stage tables (TEMP, one set per import connection)
@@ -200,13 +222,29 @@ class StageWriter:
             return
         cols = STAGE_COLUMNS[table]
         arrays = {name: [r.get(name) for r in rows] for name in cols}
-        batch = pa.table({name: pa.array(vals, type=_ARROW[cols[name]]) for name, vals in arrays.items()})
+        try:
+            batch = pa.table({name: pa.array(vals, type=_ARROW[cols[name]]) for name, vals in arrays.items()})
+        except UnicodeEncodeError:
+            # Lone surrogates (a JSON "\ud800" escape) cannot be stored as UTF-8: show them as U+FFFD.
+            batch = pa.table({name: pa.array([_no_surrogates(v) for v in vals], type=_ARROW[cols[name]])
+                              for name, vals in arrays.items()})
         self._con.register("_stage_batch", batch)
         try:
             self._con.execute(f"insert into {table} by name select * from _stage_batch")
         finally:
             self._con.unregister("_stage_batch")
         rows.clear()
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _no_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_no_surrogates(v) for v in value]
+    return value
 
 
 _ARROW = {
@@ -307,6 +345,10 @@ def sniff_encoding(head: bytes) -> str | None:
         # A multi-byte character cut at the end of the sample is still UTF-8.
         if exc.start >= len(head) - 3 and exc.reason in ("unexpected end of data",):
             return "utf-8"
+    if _mostly_utf8(head):
+        # A UTF-8 file with a few lines pasted from a GBK one: read as UTF-8, so those lines are
+        # rejected (or named) instead of the whole file turning into GB18030 mojibake.
+        return "utf-8"
     try:
         head.decode("gb18030")
         return "gb18030"
@@ -314,6 +356,20 @@ def sniff_encoding(head: bytes) -> str | None:
         if exc.start >= len(head) - 3:
             return "gb18030"
     return None
+
+
+def _mostly_utf8(head: bytes) -> bool:
+    """True when ``head`` holds at least as many valid UTF-8 characters beyond ASCII as it holds
+    characters of another encoding (counted as two undecodable bytes each, as GBK's are). Read
+    as UTF-8, GBK text gives about one valid character per 25 undecodable bytes."""
+    text = head.decode("utf-8", errors="surrogateescape")
+    bad = len(_ESCAPED.findall(text))
+    good = len(_NON_ASCII.findall(text)) - bad
+    return good > 0 and 2 * good >= bad
+
+
+_ESCAPED = re.compile("[\udc80-\udcff]")
+_NON_ASCII = re.compile("[^\x00-\x7f]")
 
 
 def make_sample(src: Source) -> Sample:
@@ -350,32 +406,71 @@ def utf8_copy(src: Source, encoding: str, workdir: str | os.PathLike[str]) -> Pa
         return src.path
     fd, out = tempfile.mkstemp(suffix=".csv", dir=workdir)
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    line = 1
+    line = 1  # counted in the decoded text: a UTF-16 character may hold a 0x0A byte
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as dst, open(src.path, "rb") as fh:
-            while chunk := fh.read(1 << 20):
+            while True:
+                chunk = fh.read(1 << 20)
                 try:
-                    text = decoder.decode(chunk)
+                    text = decoder.decode(chunk, final=not chunk)
                 except UnicodeDecodeError as exc:
-                    bad_line = line + chunk[: exc.start].count(b"\n")
+                    # The line where the bad bytes are: what decodes before them, leniently.
+                    before = codecs.getincrementaldecoder(exc.encoding)(errors="replace").decode(exc.object[: exc.start])
+                    at = line + before.count("\n")
+                    what = (f"末尾（第 {at} 行）不完整，可能只复制或下载了一部分" if not chunk
+                            else f"第 {at} 行附近有无法解码的字节")
                     raise ImportFailure(
-                        f"文件「{src.name}」第 {bad_line} 行附近有无法按 {encoding.upper()} 解码的字节。"
+                        f"文件「{src.name}」按 {encoding.upper()} 编码读取时，{what}。"
                         "请用记事本或 Excel 将文件另存为“UTF-8”编码后重新导入。"
                     ) from None
-                line += chunk.count(b"\n")
+                line += text.count("\n")
                 dst.write(text)
-            dst.write(decoder.decode(b"", final=True))
+                if not chunk:
+                    break
     except BaseException:
         Path(out).unlink(missing_ok=True)
         raise
     return Path(out)
 
 
+# json's error messages (``JSONDecodeError.msg``) in Chinese, for messages that name the line.
+_JSON_ERRORS = {
+    "Expecting value": "此处缺少值（可能文件被截断，或多了逗号）",
+    "Expecting property name enclosed in double quotes": "此处应是用双引号括起的键名（可能多了逗号，或文件被截断）",
+    "Expecting ':' delimiter": "键名后缺少冒号",
+    "Expecting ',' delimiter": "两项之间缺少逗号",
+    "Unterminated string starting at": "字符串缺少结束的双引号（可能文件被截断）",
+    "Invalid control character at": "字符串里有未转义的控制字符（如直接换行）",
+    "Invalid \\escape": "字符串里有无效的反斜杠转义",
+    "Invalid \\uXXXX escape": "字符串里有无效的 \\u 转义",
+    "Extra data": "JSON 结束后还有多余的内容",
+}
+
+
+def json_error_text(msg: str) -> str:
+    """A Chinese description of a :class:`json.JSONDecodeError` message (never the English)."""
+    return _JSON_ERRORS.get(msg, "格式错误")
+
+
 def iter_text_lines(src: Source, encoding: str) -> Iterable[tuple[int, str]]:
     """Yield (1-based line number, line without its line ending) for a text file, streaming.
 
-    Decoding errors raise :class:`ImportFailure` naming the line.
+    Decoding errors raise :class:`ImportFailure` naming the line. UTF-8 and GB18030 files are
+    split on LF bytes and decoded line by line (a 0x0A byte is always a line feed there), so the
+    line named is exact; UTF-16 is decoded by the text layer (its lines also end at a bare CR).
     """
+    if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig", "gb18030"):
+        with open(src.path, "rb") as fh:
+            for lineno, raw in enumerate(fh, start=1):
+                try:
+                    line = raw.decode(encoding)
+                except UnicodeDecodeError:
+                    raise ImportFailure(
+                        f"文件「{src.name}」第 {lineno} 行有无法按 {encoding.upper().removesuffix('-SIG')} 解码的字节"
+                        "（可能这一行是从其他编码的文件里粘贴来的）。请改正这一行，或将文件另存为“UTF-8”编码后重新导入。"
+                    ) from None
+                yield lineno, line.rstrip("\r\n")
+        return
     with open(src.path, "r", encoding=encoding, newline="") as fh:
         lineno = 0
         try:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import csv
 import io
-from concurrent.futures import ThreadPoolExecutor
+import math
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -27,6 +29,7 @@ class CsvReject:
     line: int
     raw: str
     reason: str
+    error: str = ""   # DuckDB's error type names, joined by '；' (not shown to users)
 
 
 def quote_ident(name: str) -> str:
@@ -38,7 +41,10 @@ def find_header(sample: Sample, required: set[str], max_scan: int = 30) -> tuple
     """Find the header row under optional title rows: return (0-based line index, header cells)
     of the first of the first ``max_scan`` lines whose cells include every ``required`` name."""
     for idx, line in enumerate(sample.lines[:max_scan]):
-        cells = next(csv.reader(io.StringIO(line)), [])
+        try:
+            cells = next(csv.reader(io.StringIO(line)), [])
+        except csv.Error:  # a bare carriage return outside quotes
+            continue
         names = [c.strip().lstrip("\ufeff") for c in cells]
         if required <= set(names):
             return idx, names
@@ -87,15 +93,21 @@ def load_csv(con: Any, src: Source, sample: Sample, opts: ReadOptions, header_in
     and empty lines, which DuckDB skips when there is more than one column (with a single
     column they come back as records of NULL) — in a short streaming pass over the file. The
     empty-line search only runs when the file has more lines than the records account for (a
-    line count over the file, taken by a thread while DuckDB parses, decides). Lines are exact
-    for any mix of multi-line quoted fields, rejects and blank lines. Limit: an empty line is
-    told from an empty line inside a quoted field by the parity of the quotes before it, so in
-    a file that has blank lines, a stray quote inside an unquoted value (DuckDB accepts
-    ``x"y``) shifts the lines of the records after the next blank line by one.
+    line count over the file, taken before the parse, decides). Lines are exact for any mix of
+    multi-line quoted fields, rejects and blank lines. Limit: an empty line is told from an
+    empty line inside a quoted field by the parity of the quotes before it, so in a file that
+    has blank lines, a stray quote inside an unquoted value (DuckDB accepts ``x"y``) shifts the
+    lines of the records after the next blank line by one.
+
+    Hostile input: a quote opened and never closed on one line is rejected alone instead of
+    swallowing the records after it (:func:`_recover_stray_quotes`); records ending partly in
+    CRLF and partly in LF are read from an LF copy; lines with so many surplus commas that
+    DuckDB would take minutes to reject them refuse the file (:func:`_survey`).
 
     The rejects tables of an earlier call on ``con`` are dropped first, so each call reports
     only its own file. GB18030/UTF-16 files are transcoded to a UTF-8 copy in ``opts.workdir``
-    (removed afterwards). A file DuckDB cannot parse at all raises :class:`ImportFailure`.
+    (removed afterwards). A file DuckDB cannot parse at all raises :class:`ImportFailure`
+    with a Chinese message (never DuckDB's English one).
     """
     if sample.encoding is None:
         raise ImportFailure(f"文件「{src.name}」不是文本文件，无法按 CSV 读取。请确认选择了正确的文件。")
@@ -107,71 +119,195 @@ def load_csv(con: Any, src: Source, sample: Sample, opts: ReadOptions, header_in
             f"文件「{src.name}」第 {header_index + 1} 行（表头）无法按 CSV 解析，请检查该行的引号和逗号。"
         )
     first = header_index + 2  # physical line of the first record
-    path = utf8_copy(src, sample.encoding, opts.workdir or str(src.path.parent))
+    workdir = opts.workdir or str(src.path.parent)
+    path = utf8_copy(src, sample.encoding, workdir)
+    copies = [path] if path != src.path else []
+    try:
+        # One streaming pass before the parse: the file's line count (to tell whether there are
+        # blank lines) and the refusal of lines DuckDB would take minutes to reject.
+        survey = _survey(path, len(names))
+        if survey.wide is not None:
+            line, commas, size = survey.wide
+            raise ImportFailure(
+                f"文件「{src.name}」第 {line} 行有 {commas} 个引号外的逗号（这一行共 {size} 字节），"
+                f"远多于表头的 {len(names)} 列，不是正常的记录（文件可能已损坏，或内容里的引号丢失）。"
+                "请删除或修正这一行（及之前逗号过多的长行）后重新导入。"
+            )
+        total = survey.lines if len(names) > 1 else None
+        try:
+            rejects = _parse(con, path, first, header_index, True, names, total)
+        except Exception as exc:
+            # DuckDB gives up on a file whose records end partly in CRLF and partly in LF (rows
+            # appended by another editor, files joined): parse a copy with LF line ends. (A bare
+            # CR is reported by _csv_failure instead.)
+            if "state machine" not in str(exc) or _bare_cr_line(path) is not None:
+                raise
+            path = _lf_copy(path, workdir)
+            copies.append(path)
+            rejects = _parse(con, path, first, header_index, True, names, total)
+        rejects = _recover_stray_quotes(con, path, workdir, first, header_index, names, rejects, total, copies)
+    except ImportFailure:
+        raise
+    except Exception as exc:  # duckdb.Error subclasses: a parser state it cannot leave, I/O
+        raise _csv_failure(src, path, exc) from None
+    finally:
+        for copy in copies:
+            copy.unlink(missing_ok=True)
+    return rejects
+
+
+def _parse(con: Any, path: Path, first: int, skip: int, header: bool, names: Sequence[str],
+           total: int | None) -> list[CsvReject]:
+    """Parse the records of ``path`` into TEMP ``_csv`` (``_line`` + one VARCHAR per name) and
+    return DuckDB's rejected records. ``skip`` records (title rows) and, if ``header``, the header
+    are skipped; ``first`` is the physical line of the first record; ``total`` is the file's line
+    count (None when there is one column: DuckDB then returns blank lines as records)."""
     # Line breaks inside a record; ``contains`` first, as most values have none.
     nl = " + ".join(
         f"(case when contains({c}, chr(10)) then strlen({c}) - strlen(replace({c}, chr(10), '')) else 0 end)"
         for c in map(quote_ident, names)
     )
-    # The file's line count (to tell whether there are blank lines) is taken by a thread while
-    # DuckDB parses (DuckDB releases the GIL).
-    counter = ThreadPoolExecutor(1) if len(names) > 1 else None
-    try:
-        total = counter.submit(_count_lines, path) if counter else None
-        con.execute("drop table if exists _csv_reject_errors")
-        con.execute("drop table if exists _csv_reject_scans")
-        # One pass: parse, count the line breaks inside each record (_nl) and number the start
-        # lines as if no record were rejected and there were no blank lines (the order of the
-        # scan is the order of the file). Rejects and blank lines are placed below.
-        con.execute(
-            f"""
-            create or replace temp table _csv as
-            select (? + sum(_nl + 1) over (rows between unbounded preceding and current row) - _nl - 1)::bigint
-                       as _line,
-                   * exclude (_nl)
-            from (
-                select {nl} as _nl, *
-                from read_csv(?, header = true, skip = ?, columns = ?, delim = ',', quote = '"',
-                              escape = '"', strict_mode = true, store_rejects = true,
-                              rejects_table = '_csv_reject_errors', rejects_scan = '_csv_reject_scans',
-                              auto_detect = false, null_padding = false, max_line_size = 33554432)
-            )
-            """,
-            [first, str(path), header_index, {n: "VARCHAR" for n in names}],
+    con.execute("drop table if exists _csv_reject_errors")
+    con.execute("drop table if exists _csv_reject_scans")
+    # One pass: parse, count the line breaks inside each record (_nl) and number the start
+    # lines as if no record were rejected and there were no blank lines (the order of the
+    # scan is the order of the file). Rejects and blank lines are placed below.
+    con.execute(
+        f"""
+        create or replace temp table _csv as
+        select (? + sum(_nl + 1) over (rows between unbounded preceding and current row) - _nl - 1)::bigint
+                   as _line,
+               * exclude (_nl)
+        from (
+            select {nl} as _nl, *
+            from read_csv(?, header = ?, skip = ?, columns = ?, delim = ',', quote = '"',
+                          escape = '"', strict_mode = true, store_rejects = true,
+                          rejects_table = '_csv_reject_errors', rejects_scan = '_csv_reject_scans',
+                          auto_detect = false, null_padding = false, max_line_size = ?)
         )
-        found = con.execute(
-            """
-            select min(line_byte_position), any_value(csv_line), string_agg(distinct error_type::varchar, '；')
-            from _csv_reject_errors group by line order by 1
-            """
-        ).fetchall()
-        raws = [(raw or "").strip("\r\n") for _, raw, _ in found]
-        # Lines of the good records (as numbered so far) and of the rejected records.
-        covered = con.execute(
-            f"select coalesce(max(_line + {nl}) + 1 - ?, 0) from _csv where _line = (select max(_line) from _csv)",
-            [first],
-        ).fetchall()[0][0] + sum(r.count("\n") + 1 for r in raws)
-        blanks_possible = total is not None and total.result() - (first - 1) > covered
-        reject_lines, blank_lines = _scan(path, first, [int(pos) for pos, _, _ in found], blanks_possible)
-        rejects = [CsvReject(line, raw, _reject_reason(kinds or ""))
-                   for line, raw, (_, _, kinds) in zip(reject_lines, raws, found)]
-        gaps = [(r.line, r.raw.count("\n") + 1) for r in rejects] + [(b, 1) for b in blank_lines]
-        if gaps:
-            _shift_lines(con, gaps, first)
-    except ImportFailure:
-        raise
-    except Exception as exc:  # duckdb.Error subclasses: invalid unicode, I/O
-        msg = str(exc).splitlines()[0][:200]
-        raise ImportFailure(
-            f"文件「{src.name}」无法按 CSV 读取：{msg}。请确认文件是导出工具生成的原始 CSV，"
-            "或在 Excel 中另存为“CSV UTF-8（逗号分隔）”后重新导入。"
-        ) from None
-    finally:
-        if counter:
-            counter.shutdown(wait=True)
-        if path != src.path:
-            path.unlink(missing_ok=True)
+        """,
+        [first, str(path), header, skip, {n: "VARCHAR" for n in names}, MAX_LINE_BYTES],
+    )
+    found = con.execute(
+        """
+        select min(line_byte_position), any_value(csv_line), string_agg(distinct error_type::varchar, '；')
+        from _csv_reject_errors group by line order by 1
+        """
+    ).fetchall()
+    raws = [(raw or "").strip("\r\n") for _, raw, _ in found]
+    # Lines of the good records (as numbered so far) and of the rejected records.
+    covered = con.execute(
+        f"select coalesce(max(_line + {nl}) + 1 - ?, 0) from _csv where _line = (select max(_line) from _csv)",
+        [first],
+    ).fetchall()[0][0] + sum(r.count("\n") + 1 for r in raws)
+    blanks_possible = total is not None and total - (first - 1) > covered
+    reject_lines, blank_lines = _scan(path, first, [int(pos) for pos, _, _ in found], blanks_possible)
+    rejects = [CsvReject(line, raw, _reject_reason(kinds or ""), kinds or "")
+               for line, raw, (_, _, kinds) in zip(reject_lines, raws, found)]
+    gaps = [(r.line, r.raw.count("\n") + 1) for r in rejects] + [(b, 1) for b in blank_lines]
+    if gaps:
+        _shift_lines(con, gaps, first)
     return rejects
+
+
+RUNAWAY_REASON = "这一行的引号不配对，请检查该行。"   # as DuckDB's other quote errors
+
+
+def _recover_stray_quotes(con: Any, path: Path, workdir: str, first: int, header_index: int,
+                          names: Sequence[str], rejects: list[CsvReject], total: int | None,
+                          copies: list[Path]) -> list[CsvReject]:
+    """Undo what a stray quote does. A quote opened and never closed on one line (``…,"收到,…``)
+    makes DuckDB read the following lines as the rest of that value, up to the next quote or the
+    end of the file: the records in between vanish into one broken record, and DuckDB's account
+    of it (line, text) is unreliable, so the line numbers after it drift.
+
+    Only when the parse reported a quote error: find the stray quotes (:func:`_stray_quote_lines`),
+    parse a copy of the file with those lines emptied (as blank lines they keep every other line
+    where it is), and reject exactly those lines. (Not for one column, where DuckDB returns blank
+    lines as records.)"""
+    if total is None or not any("UNQUOTED" in r.error or "QUOTE" in r.error.upper() for r in rejects):
+        return rejects
+    stray = _stray_quote_lines(path, first, len(names))
+    if not stray:
+        return rejects
+    copy, texts = _blank_copy(path, stray, workdir)
+    copies.append(copy)
+    rejects = _parse(con, copy, first, header_index, True, names, total)
+    return sorted(rejects + [CsvReject(line, texts[line], RUNAWAY_REASON, "UNCLOSED QUOTE") for line in stray],
+                  key=lambda r: r.line)
+
+
+def _stray_quote_lines(path: Path, first: int, columns: int) -> list[int]:
+    """Lines (from ``first`` on) that leave a quote open although the next line is a whole record
+    of its own (``columns`` fields, balanced quotes). A quoted value that really spans lines goes
+    on with a line of text, not with a record. Quote parity is followed line by line from
+    ``first``; a stray quote found is taken as closed at the end of its line."""
+    stray: list[int] = []
+    inside = False
+    opener: int | None = None   # the line before, outside any value, that left a quote open
+    with open(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if lineno < first:
+                continue
+            odd = raw.count(b'"') % 2 == 1
+            if opener is not None:
+                if not odd and _is_record(raw, columns):
+                    stray.append(opener)
+                    opener = None
+                    continue
+                opener, inside = None, True
+            if inside:
+                inside = not odd
+            elif odd:
+                opener = lineno
+    return stray
+
+
+def _is_record(raw: bytes, columns: int) -> bool:
+    """Whether one physical line, on its own, is a CSV record of ``columns`` fields."""
+    try:
+        cells = next(csv.reader([raw.decode("utf-8", "replace").rstrip("\r\n")]), [])
+    except csv.Error:
+        return False
+    return len(cells) == columns
+
+
+def _blank_copy(path: Path, lines: Sequence[int], workdir: str) -> tuple[Path, dict[int, str]]:
+    """A copy of ``path`` in ``workdir`` with ``lines`` emptied (their line ends kept), and the
+    text those lines had."""
+    wanted = set(lines)
+    texts: dict[int, str] = {}
+    fd, out = tempfile.mkstemp(suffix=".csv", dir=workdir)
+    try:
+        with os.fdopen(fd, "wb") as dst, open(path, "rb") as fh:
+            for lineno, raw in enumerate(fh, start=1):
+                if lineno in wanted:
+                    body = raw.rstrip(b"\r\n")
+                    texts[lineno] = body.decode("utf-8", "replace")
+                    raw = raw[len(body):]
+                dst.write(raw)
+    except BaseException:
+        Path(out).unlink(missing_ok=True)
+        raise
+    return Path(out), texts
+
+
+def _lf_copy(path: Path, workdir: str) -> Path:
+    """A copy of ``path`` in ``workdir`` with every CRLF turned into LF (streaming). Line numbers
+    stay the same; a CRLF inside a quoted value becomes LF."""
+    fd, out = tempfile.mkstemp(suffix=".csv", dir=workdir)
+    try:
+        with os.fdopen(fd, "wb") as dst, open(path, "rb") as fh:
+            carry = b""
+            while chunk := fh.read(1 << 20):
+                buf = carry + chunk
+                carry = b"\r" if buf.endswith(b"\r") else b""
+                dst.write(buf[: len(buf) - len(carry)].replace(b"\r\n", b"\n"))
+            dst.write(carry)
+    except BaseException:
+        Path(out).unlink(missing_ok=True)
+        raise
+    return Path(out)
 
 
 def _shift_lines(con: Any, gaps: Sequence[tuple[int, int]], first: int) -> None:
@@ -208,14 +344,69 @@ def _shift_lines(con: Any, gaps: Sequence[tuple[int, int]], first: int) -> None:
         con.execute("drop table if exists _csv_shift")
 
 
-def _count_lines(path: Path) -> int:
-    """Number of lines of a file (a last line without a line break counts), streaming."""
-    n, last = 0, b"\n"
+# DuckDB's parser records one error per surplus column of a record, each with a copy of the
+# record: a line of ``n`` bytes with ``c`` commas more than the header costs about c × n × 2.5 ns
+# to reject (a 1 MB line of 4,000 surplus commas takes 10 s, of 500,000 commas hours). A file
+# whose long lines add up to more than this budget is refused before the parse. Lines shorter
+# than its square root are not examined (each costs DuckDB well under a second; only a file
+# made of many thousands of them could still be slow).
+WIDE_LINE_COST = 200_000_000
+_WIDE_GATE = math.isqrt(WIDE_LINE_COST)
+
+
+@dataclass
+class _Survey:
+    lines: int                                   # physical lines (a last line without a break counts)
+    wide: tuple[int, int, int] | None = None     # (line, commas outside quotes, bytes) where the budget ran out
+
+
+def _survey(path: Path, columns: int) -> _Survey:
+    """One streaming, vectorised pass over a UTF-8 file with ``columns`` header cells: its line
+    count, and the line at which the long lines' surplus commas (outside quoted fields, quote
+    parity counted from the start of the file as :func:`_scan` does) times their lengths exceed
+    :data:`WIDE_LINE_COST`."""
+    import numpy as np  # deferred: only CSV imports pay for it
+
+    def commas_outside(part: Any, parity: int) -> Any:
+        """Running count of the commas outside quotes in ``part`` (which starts at ``parity``)."""
+        quoted = (np.cumsum(part == 34, dtype=np.uint8) + parity) & 1   # uint8 wraps: parity survives
+        return np.cumsum((part == 44) & (quoted == 0), dtype=np.int64)
+
+    lines, quotes, spent = 0, 0, 0
+    # The line still open at the end of the previous chunk: bytes so far, commas outside quotes.
+    open_len, open_commas, last = 0, 0, b"\n"
     with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            n += chunk.count(b"\n")
+        while chunk := fh.read(1 << 22):
+            arr = np.frombuffer(chunk, np.uint8)
+            breaks = np.flatnonzero(arr == 10)
+            starts = np.concatenate(([0], breaks + 1))
+            ends = np.concatenate((breaks, [len(arr)]))      # exclusive; the last segment stays open
+            lengths = ends - starts
+            lengths[0] += open_len
+            if lengths.max() >= _WIDE_GATE:
+                before = np.concatenate(([0], commas_outside(arr, quotes & 1)))
+                commas = before[ends] - before[starts]
+                commas[0] += open_commas
+                cost = np.cumsum((np.maximum(commas - (columns - 1), 0) * lengths)[:-1]) + spent
+                bad = np.flatnonzero(cost > WIDE_LINE_COST)
+                if len(bad):
+                    i = int(bad[0])
+                    return _Survey(lines + i + 1, (lines + i + 1, int(commas[i]), int(lengths[i])))
+                spent = int(cost[-1]) if len(cost) else spent
+                open_commas = int(commas[-1])
+            else:
+                # Only the open line can still grow: count its commas so far.
+                tail = arr[starts[-1]:]
+                parity = (quotes + int(np.count_nonzero(arr[:starts[-1]] == 34))) & 1
+                counted = int(commas_outside(tail, parity)[-1]) if len(tail) else 0
+                open_commas = counted + (open_commas if len(breaks) == 0 else 0)
+            open_len = int(lengths[-1])
+            quotes += int(np.count_nonzero(arr == 34))
+            lines += len(breaks)
             last = chunk[-1:]
-    return n + (last != b"\n")
+    if open_len and spent + max(open_commas - (columns - 1), 0) * open_len > WIDE_LINE_COST:
+        return _Survey(lines + 1, (lines + 1, open_commas, open_len))
+    return _Survey(lines + (last != b"\n"))
 
 
 def _scan(path: Path, first: int, positions: Sequence[int], blanks: bool) -> tuple[list[int], list[int]]:
@@ -301,6 +492,8 @@ def check_max_rows(con: Any, src: Source, opts: ReadOptions, rejects: Sequence[C
 
 
 def _reject_reason(error_types: str) -> str:
+    """The Chinese reason for a record DuckDB's parser rejected (``error_types``: its error
+    type names joined by '；'). Never the English names themselves."""
     if "TOO MANY COLUMNS" in error_types:
         return "这一行的列数多于表头（可能内容里有未加引号的逗号），请检查该行。"
     if "MISSING COLUMNS" in error_types:
@@ -308,5 +501,56 @@ def _reject_reason(error_types: str) -> str:
     if "UNQUOTED VALUE" in error_types or "QUOTE" in error_types.upper():
         return "这一行的引号不配对，请检查该行。"
     if "INVALID ENCODING" in error_types or "UNICODE" in error_types.upper():
-        return "这一行含有无法识别的字符编码，请检查该行。"
-    return f"这一行无法解析（{error_types}），请检查该行。"
+        return "这一行含有无法按 UTF-8 解码的字节（可能是从 GBK 编码的文件里粘贴来的），请改正这一行的文字后重新导入。"
+    if "LINE SIZE" in error_types:
+        return f"这一行超过 {MAX_LINE_BYTES // (1024 * 1024)} MB（可能是引号不配对，把后面很多行并进了这一行），请检查该行。"
+    return "这一行无法按 CSV 解析，请检查该行的引号和逗号。"
+
+
+# The longest record DuckDB is asked to accept (read_csv's max_line_size).
+MAX_LINE_BYTES = 32 * 1024 * 1024
+
+
+def _csv_failure(src: Source, path: Path, exc: Exception) -> ImportFailure:
+    """The Chinese message for a CSV file DuckDB could not parse at all (never its English text)."""
+    fix = ("请用记事本打开该文件，“另存为”时编码选“UTF-8”后重新导入；或在 Excel 中另存为“CSV UTF-8（逗号分隔）”"
+           "后重新导入。")
+    text = str(exc).lower()
+    if "state machine" in text or "invalid state" in text:
+        line = _bare_cr_line(path)
+        if line is not None:
+            return ImportFailure(
+                f"文件「{src.name}」第 {line} 行有单独的回车符（CR 后面没有换行符 LF），换行符混用，无法按 CSV 读取。"
+                "常见于几个文件拼接在一起或换行符被重复转换过。" + fix
+            )
+    if "line size" in text or "maximum line" in text:
+        return ImportFailure(
+            f"文件「{src.name}」有一行超过 {MAX_LINE_BYTES // (1024 * 1024)} MB，无法按 CSV 读取"
+            "（可能是引号不配对，把后面的很多行并进了一行）。请检查文件是否完整，或重新导出后再导入。"
+        )
+    if "unicode" in text or "encoding" in text:
+        return ImportFailure(f"文件「{src.name}」含有无法按 UTF-8 解码的字节，无法按 CSV 读取。" + fix)
+    if "no such file" in text or "permission" in text or "could not open" in text:
+        return ImportFailure(f"文件「{src.name}」无法打开（可能已被移动、删除或无读取权限）。请重新选择文件后再导入。")
+    return ImportFailure(
+        f"文件「{src.name}」无法按 CSV 读取：文件结构无法解析（可能已损坏、被截断，或不是逗号分隔的 CSV）。"
+        "请确认文件是导出工具生成的原始 CSV。" + fix
+    )
+
+
+def _bare_cr_line(path: Path) -> int | None:
+    """The 1-based line of the first carriage return not followed by a line feed, streaming."""
+    line, prev_cr = 1, False
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            if prev_cr and not chunk.startswith(b"\n"):
+                return line
+            pos = chunk.find(b"\r")
+            while pos >= 0:
+                if pos + 1 < len(chunk):
+                    if chunk[pos + 1] != 0x0A:
+                        return line + chunk.count(b"\n", 0, pos)
+                pos = chunk.find(b"\r", pos + 1)
+            prev_cr = chunk.endswith(b"\r")
+            line += chunk.count(b"\n")
+    return line if prev_cr else None

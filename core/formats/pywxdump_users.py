@@ -12,7 +12,9 @@ import json
 import re
 from typing import Any
 
-from core.formats.base import ImportFailure, ReadOptions, ReadResult, Sample, Source, StageWriter, make_sample
+from core.formats.base import (
+    ImportFailure, ReadOptions, ReadResult, Sample, Source, StageWriter, json_error_text, make_sample,
+)
 
 FORMAT = "pywxdump_users"
 
@@ -46,8 +48,13 @@ def read(src: Source, con: Any, opts: ReadOptions) -> ReadResult:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ImportFailure(
-            f"文件「{src.name}」第 {exc.lineno} 行第 {exc.colno} 列不是有效的 JSON（{exc.msg}）。"
+            f"文件「{src.name}」第 {exc.lineno} 行第 {exc.colno} 列不是有效的 JSON（{json_error_text(exc.msg)}）。"
             "请使用 PyWxDump 导出的原始 users.json，不要手工修改。"
+        ) from None
+    except (ValueError, RecursionError):  # a number of over 4,300 digits; nesting a thousand deep
+        raise ImportFailure(
+            f"文件「{src.name}」含有超长的数字或嵌套层数过深的 JSON，不是 PyWxDump 导出的 users.json。"
+            "请确认选择了正确的文件。"
         ) from None
     if not isinstance(data, dict):
         raise ImportFailure(

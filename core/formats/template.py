@@ -221,10 +221,13 @@ def _read_xlsx(src: Source, con: Any, opts: ReadOptions) -> tuple[str, list[str]
             )
             continue
         kind = skind
-        width = len(head[-1])
+        # Columns up to the last template column are read one by one; whatever stands right of it
+        # (no template column) is kept, joined, in one more column for the row's raw text, so a
+        # stray cell in column XFD (in the header too) does not make a table of 16,384 columns.
+        width = max(fields.values()) + 1
         con.execute(
             "create or replace temp table _tpl (_line bigint, "
-            + ", ".join(f"c{i} varchar" for i in range(width)) + ")"
+            + ", ".join(f"c{i} varchar" for i in range(width + 1)) + ")"
         )
         batch: list[tuple[int, list[str | None]]] = []
         n = 0
@@ -232,12 +235,10 @@ def _read_xlsx(src: Source, con: Any, opts: ReadOptions) -> tuple[str, list[str]
         def flush() -> None:
             if not batch:
                 return
-            w = max(width, max(len(c) for _, c in batch))
-            if w > width:
-                _widen(con, width, w)
             cols = {"_line": pa.array([r for r, _ in batch], pa.int64())}
-            for i in range(w):
+            for i in range(width):
                 cols[f"c{i}"] = pa.array([c[i] if i < len(c) else None for _, c in batch], pa.string())
+            cols[f"c{width}"] = pa.array([_beyond(c[width:]) for _, c in batch], pa.string())
             con.register("_tpl_batch", pa.table(cols))
             try:
                 con.execute("insert into _tpl by name select * from _tpl_batch")
@@ -253,12 +254,10 @@ def _read_xlsx(src: Source, con: Any, opts: ReadOptions) -> tuple[str, list[str]
                 raise ImportFailure(f"文件「{src.name}」超过 {opts.max_rows} 行的上限，已拒绝导入。请拆分后分别导入。")
             if len(batch) >= 50_000:
                 flush()
-                width = _width(con)
         flush()
         total += n
-        width = _width(con)
         colmap = {f: f"c{i}" for f, i in fields.items()}
-        _stage(con, kind, colmap, [f"c{i}" for i in range(width)], f"工作表「{sheet}」：")
+        _stage(con, kind, colmap, [f"c{i}" for i in range(width)], f"工作表「{sheet}」：", tail=f"c{width}")
         warnings += _extras_warning(extras, f"工作表「{sheet}」")
     if kind is None:
         for sheet, head in scanned:
@@ -268,21 +267,15 @@ def _read_xlsx(src: Source, con: Any, opts: ReadOptions) -> tuple[str, list[str]
     return kind, warnings
 
 
-def _column_names(con: Any) -> list[str]:
-    """Data column names of ``_tpl`` in order (without ``_line``)."""
-    cur = con.execute("select * from _tpl limit 0")
-    names = [d[0] for d in cur.description]
-    cur.fetchall()
-    return names[1:]
-
-
-def _width(con: Any) -> int:
-    return len(_column_names(con))
-
-
-def _widen(con: Any, old: int, new: int) -> None:
-    for i in range(old, new):
-        con.execute(f"alter table _tpl add column c{i} varchar")
+def _beyond(cells: list[str | None]) -> str | None:
+    """The cells right of the last template column as CSV text (trailing empty cells dropped), or None."""
+    while cells and (cells[-1] is None or not cells[-1].strip()):
+        cells = cells[:-1]
+    if not cells:
+        return None
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow(["" if c is None else c for c in cells])
+    return buf.getvalue()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -322,10 +315,11 @@ def _lookup_table(con: Any, name: str, mapping: dict[str, str]) -> None:
 
 
 def _stage(con: Any, kind: str, colmap: dict[str, str], all_cols: list[str], prefix: str,
-           source: str = "_tpl") -> None:
+           source: str = "_tpl", tail: str | None = None) -> None:
     """One ``insert … select`` from ``source`` (``_tpl`` for XLSX rows, ``_csv`` for CSV) into the
     stage table of ``kind``. ``colmap`` maps template fields to quoted column identifiers of
-    ``source``; values are bound parameters."""
+    ``source``; ``tail`` is a column of ready-made CSV text appended to the raw row (the cells
+    right of an XLSX header); values are bound parameters."""
     if source not in _SOURCES:
         raise ValueError(f"not a template source table: {source!r}")
     cols = _COLUMNS[kind]
@@ -372,8 +366,8 @@ def _stage(con: Any, kind: str, colmap: dict[str, str], all_cols: list[str], pre
                 f"|| {v(field)} || '」应填“是”或“否”。'"
             )
     reject = "case " + " ".join(checks) + " end"
-    raw = "concat_ws(',', " + ", ".join(f"_csvq(t.{c})" for c in all_cols) + ")"
-    nonblank = "coalesce(" + ", ".join(f"_tv(t.{c})" for c in all_cols) + ")"
+    raw = "concat_ws(',', " + ", ".join([f"_csvq(t.{c})" for c in all_cols] + ([f"t.{tail}"] if tail else [])) + ")"
+    nonblank = "coalesce(" + ", ".join(f"_tv(t.{c})" for c in all_cols + ([tail] if tail else [])) + ")"
     platform = "coalesce(pl.v, 'dingtalk')"
 
     def boolean(field: str) -> str:

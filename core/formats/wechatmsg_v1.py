@@ -167,7 +167,12 @@ def _create_type_map(con: Any) -> None:
 
 
 def _cells(line: str) -> list[str]:
-    cells = next(csv.reader(io.StringIO(line)), [])
+    """The trimmed cells of one header line; [] when it is not a CSV row (e.g. a bare carriage
+    return, which the csv module refuses outside quotes)."""
+    try:
+        cells = next(csv.reader(io.StringIO(line)), [])
+    except csv.Error:
+        return []
     names = [c.strip().lstrip("\ufeff").strip() for c in cells]
     while names and names[-1] == "":
         names.pop()

@@ -19,7 +19,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from core.formats.base import (
-    ImportFailure, ReadOptions, ReadResult, Sample, Source, StageWriter, iter_text_lines, sniff_encoding,
+    MAX_EPOCH_MS, ImportFailure, ReadOptions, ReadResult, Sample, Source, StageWriter, iter_text_lines, json_error_text,
+    json_int, sniff_encoding,
 )
 
 FORMAT = "wecom_archive"
@@ -55,7 +56,7 @@ def detect(sample: Sample) -> float:
         seen += 1
         try:
             obj = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         if isinstance(obj, dict) and "msgid" in obj and "action" in obj:
             hits += 1
@@ -65,16 +66,8 @@ def detect(sample: Sample) -> float:
 
 
 def _int(value: Any) -> int | None:
-    """An integer from a JSON number or a numeric string; None otherwise."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    return None
+    """An integer from a JSON number or a numeric string; None otherwise (never raises)."""
+    return json_int(value)
 
 
 def _str(value: Any) -> str | None:
@@ -142,7 +135,7 @@ def payload_text(msgtype: str, p: dict[str, Any]) -> str | None:
             if isinstance(content, str):
                 try:
                     content = json.loads(content)
-                except ValueError:
+                except (ValueError, RecursionError):
                     pass
             if item.get("type") in ("text", "markdown") and isinstance(content, dict):
                 if content.get("content"):
@@ -178,10 +171,15 @@ def read(src: Source, con: Any, opts: ReadOptions) -> ReadResult:
                 )
             try:
                 obj = json.loads(line)
-            except ValueError as exc:
+            except json.JSONDecodeError as exc:
                 bad_json += 1
                 out.message(line=lineno, raw=line,
-                            reject=f"第 {lineno} 行不是有效的 JSON（第 {exc.colno} 个字符附近出错），未导入。")
+                            reject=f"第 {lineno} 行不是有效的 JSON（第 {exc.colno} 个字符附近：{json_error_text(exc.msg)}），未导入。")
+                continue
+            except (ValueError, RecursionError):  # a number of over 4300 digits; nesting too deep
+                bad_json += 1
+                out.message(line=lineno, raw=line,
+                            reject=f"第 {lineno} 行不是有效的消息记录（数字过长或嵌套层数过深），未导入。")
                 continue
             if not isinstance(obj, dict):
                 out.message(line=lineno, raw=line, reject=f"第 {lineno} 行不是一条消息记录（应为 JSON 对象），未导入。")
@@ -210,7 +208,7 @@ def read(src: Source, con: Any, opts: ReadOptions) -> ReadResult:
             row = dict(line=lineno, group_key=roomid, msg_id=_str(obj.get("msgid")),
                        sender_id=_str(obj.get("from")), sent_utc_ms=msgtime, kind=kind,
                        raw_type=msgtype or None, text=payload_text(msgtype, payload))
-            if msgtime is None or msgtime <= 0:
+            if msgtime is None or not 0 < msgtime <= MAX_EPOCH_MS:
                 out.message(**row, raw=line,
                             reject=f"第 {lineno} 行的消息时间 msgtime「{obj.get('msgtime')}」无法识别，未导入。")
                 continue

@@ -21,7 +21,8 @@ from json import decoder as _jd, scanner as _js
 from typing import Any
 
 from core.formats.base import (
-    ImportFailure, ReadOptions, ReadResult, Sample, Source, StageWriter, sniff_encoding,
+    MAX_EPOCH_MS, ImportFailure, ReadOptions, ReadResult, Sample, Source, StageWriter, json_error_text, json_int,
+    sniff_encoding,
 )
 
 FORMAT = "wecom_groupchat"
@@ -63,22 +64,15 @@ class _PositionDecoder(json.JSONDecoder):
 
 
 def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
+    return json_int(value)
 
 
 def _ms(seconds: Any) -> int | None:
     value = _int(seconds)
     if value is None or value <= 0:
         return None
-    return value * 1000 if value < 100_000_000_000 else value
+    value = value * 1000 if value < 100_000_000_000 else value
+    return value if value <= MAX_EPOCH_MS else None
 
 
 def _str(value: Any) -> str | None:
@@ -135,7 +129,12 @@ def read(src: Source, con: Any, opts: ReadOptions) -> ReadResult:
             raise json.JSONDecodeError("Extra data", text, end)
     except json.JSONDecodeError as exc:
         raise ImportFailure(
-            f"文件「{src.name}」第 {exc.lineno} 行第 {exc.colno} 列附近不是有效的 JSON（{exc.msg}）。"
+            f"文件「{src.name}」第 {exc.lineno} 行第 {exc.colno} 列附近不是有效的 JSON（{json_error_text(exc.msg)}）。"
+            "请导入企业微信接口返回的原始 JSON。"
+        ) from None
+    except (ValueError, RecursionError):  # a number of over 4,300 digits; nesting hundreds deep
+        raise ImportFailure(
+            f"文件「{src.name}」含有超长的数字或嵌套层数过深的 JSON，不是企业微信接口返回的群成员数据。"
             "请导入企业微信接口返回的原始 JSON。"
         ) from None
     newlines = [i for i, ch in enumerate(text) if ch == "\n"]

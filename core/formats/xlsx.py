@@ -79,9 +79,33 @@ def cell_text(value: Any) -> str | None:
 def iter_sheet(src: Source, sheet: str | None = None) -> Iterator[tuple[int, list[str | None]]]:
     """Yield (1-based row number, cells as text) of a sheet (the first when ``sheet`` is None)."""
     wb = _open(src)
+    rowno = 0
+    title = sheet or "第 1 个"
     try:
-        ws = wb[sheet] if sheet else wb.worksheets[0]
-        for rowno, row in enumerate(ws.iter_rows(values_only=True), start=1):
-            yield rowno, [cell_text(v) for v in row]
+        # read_only parses the sheet XML lazily: a damaged part fails here, row by row.
+        try:
+            ws = wb[sheet] if sheet else wb.worksheets[0]
+            title = ws.title
+            rows = ws.iter_rows(values_only=True)
+        except Exception:  # a chart sheet, a missing part
+            raise _damaged(src, title, None) from None
+        while True:
+            try:
+                row = next(rows)
+                cells = [cell_text(v) for v in row]
+            except StopIteration:
+                return
+            except Exception:  # broken XML, a date serial out of range, …
+                raise _damaged(src, title, rowno + 1) from None
+            rowno += 1
+            yield rowno, cells
     finally:
         wb.close()
+
+
+def _damaged(src: Source, sheet: str, row: int | None) -> ImportFailure:
+    where = f"第 {row} 行附近" if row else ""
+    return ImportFailure(
+        f"文件「{src.name}」的工作表「{sheet}」{where}无法读取（Excel 文件可能已损坏或只下载了一部分）。"
+        "请在 Excel 中打开后重新另存为 .xlsx，或导出为 CSV 再导入。"
+    )

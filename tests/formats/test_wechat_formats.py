@@ -231,13 +231,15 @@ def test_v2_unterminated_quote_is_one_reject(tmp_path: Path) -> None:
     p.write_text(V2_HEADER + "\n"
                  + "1,文本,王建国,2026-03-11 09:05:00,好,王建国,王建国,more\n"
                  + '2,文本,王建国,2026-03-11 09:06:00,"没有结束的引号,王建国,王建国,more\n'
-                 + "3,文本,王建国,2026-03-11 09:07:00,被吞进上一行,王建国,王建国,more\n", encoding="utf-8")
+                 + "3,文本,王建国,2026-03-11 09:07:00,不再被吞进上一行,王建国,王建国,more\n", encoding="utf-8")
     _, staged = stage_file(wechatmsg_v2, p, tmp=tmp_path)
     rows = staged["stage_messages"]
-    assert [r["line"] for r in rows] == [2, 3]
+    # Only the line with the stray quote is rejected; the line after it loads.
+    assert [r["line"] for r in rows] == [2, 3, 4]
     assert rows[0]["reject"] is None and rows[0]["msg_id"] == "1"
     assert rows[1]["reject"] == "这一行的引号不配对，请检查该行。"
     assert rows[1]["raw"].startswith('2,文本,王建国,2026-03-11 09:06:00,"没有结束的引号')
+    assert rows[2]["reject"] is None and rows[2]["msg_id"] == "3" and rows[2]["text"] == "不再被吞进上一行"
 
 
 def test_v2_missing_time_column(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -257,9 +258,20 @@ class Workspace:
                     cur.close()
         except ImportFailure as exc:
             report.errors.append(str(exc))
+        except duckdb.OutOfMemoryException:
+            report.errors.append(
+                f"文件「{src.name}」导入时内存不足，已全部撤回，未导入任何数据。请把文件按时间段拆小后再导入，"
+                "或请管理员调大环境变量 QUNJIAN_MEMORY_LIMIT（当前默认 2GB）后重试。"
+            )
         except duckdb.Error as exc:
             report.errors.append(
                 f"文件「{src.name}」导入时出错，已全部撤回，未导入任何数据：{str(exc).splitlines()[0][:200]}"
+            )
+        except Exception as exc:  # a reader bug must not take the page down, nor load half a file
+            logging.getLogger(__name__).exception("unexpected error importing %s", src.name)
+            report.errors.append(
+                f"文件「{src.name}」导入时出现意外错误（{type(exc).__name__}），已全部撤回，未导入任何数据。"
+                "请把该文件和这条消息发给维护人员。"
             )
         if report.errors:
             report.rows = report.loaded = report.duplicates = report.rejected = 0

@@ -303,3 +303,26 @@ def test_backup_opens_as_the_same_workspace(ws: Workspace, tmp_path: Path) -> No
     assert restored.summary() == ws.summary()
     assert [i["file_name"] for i in restored.imports()] == ["f.csv"]
     restored.close()
+
+
+@pytest.mark.parametrize("error, message", [
+    (RuntimeError("bug"), "文件「x.csv」导入时出现意外错误（RuntimeError），已全部撤回，未导入任何数据。"
+                          "请把该文件和这条消息发给维护人员。"),
+    (workspace_mod.duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate"),
+     "文件「x.csv」导入时内存不足，已全部撤回，未导入任何数据。请把文件按时间段拆小后再导入，"
+     "或请管理员调大环境变量 QUNJIAN_MEMORY_LIMIT（当前默认 2GB）后重试。"),
+])
+def test_unexpected_reader_errors_load_nothing_and_say_so_in_chinese(ws: Workspace, tmp_path: Path,
+                                                                       error: Exception, message: str) -> None:
+    run(ws, tmp_path, fake_reader(notice_rows()[:2]))
+    before = ws.summary()
+
+    def read(src: Any, con: Any, opts: Any) -> ReadResult:
+        with StageWriter(con) as w:
+            w.message(line=2, sender_name="陈思远", sent_local="2024-05-10 09:25:01", kind="text", text="好")
+        raise error
+
+    report = run(ws, tmp_path, types.SimpleNamespace(FORMAT="wechatmsg_v2", read=read), name="x.csv")
+    assert report.errors == [message]
+    assert (report.rows, report.loaded, report.import_id) == (0, 0, None)
+    assert ws.summary() == before and [i["file_name"] for i in ws.imports()] == ["f.csv"]

@@ -35,9 +35,9 @@ pages = {
 }
 
 with st.sidebar:
+    jobs_note()  # an import or plan still running in the background
     s = summary()  # right under the page list, so it stays on a 768-pixel screen
     st.caption(f"工作区：{spec.title} · {s['groups']} 个群 · {s['people']} 人 · {s['messages']:,} 条消息")
-    jobs_note()  # an import or plan still running in the background
     if signed_in():
         st.button("退出", key="sign_out", help="退出后需重新输入访问码", on_click=sign_out)
 

@@ -50,12 +50,17 @@ def _serve(workspace: Path, **extra_env: str) -> tuple[str, subprocess.Popen]:
     pytest.fail("streamlit did not start within 60 s")
 
 
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop a server started by :func:`_serve` (it closes its workspace on the way out)."""
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url, proc = _serve(tmp_path_factory.mktemp("ws") / "browser.duckdb")
     yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    _stop(proc)
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +69,7 @@ def sample_server(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     shutil.copy(sample_db, copy)
     url, proc = _serve(copy)
     yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    _stop(proc)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 import time
 from pathlib import Path
 from typing import Iterator
@@ -11,14 +10,9 @@ from typing import Iterator
 import pytest
 
 from core.settings import LIMITS
-from tests.test_browser import _serve, _shot, browser  # noqa: F401  (browser is a fixture)
+from tests.test_browser import _serve, _shot, _stop, browser  # noqa: F401  (browser is a fixture)
 
 pytestmark = pytest.mark.browser
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    proc.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.importer import import_many
 from core.workspace import Workspace
-from tests.test_browser import _serve, _shot, browser  # noqa: F401  (browser: the shared Chromium fixture)
+from tests.test_browser import _stop, _serve, _shot, browser  # noqa: F401  (browser: the shared Chromium fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -277,8 +277,7 @@ def test_two_browser_sessions_import_at_once(tmp_path: Path, browser: object) ->
                 "工作区：browser.duckdb · 2 个群 · 4 人 · 250,000 条消息").wait_for(timeout=60_000)
             page.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        _stop(proc)
 
     ws = Workspace(db)
     try:

@@ -15,7 +15,6 @@ import datetime as dt
 import json
 import re
 import shutil
-import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -23,6 +22,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.workspace import Workspace
+from tests.test_browser import _serve, _stop, browser  # noqa: F401  (browser is a fixture)
 from ui.safe import WJ, md, plot
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -285,7 +285,6 @@ def test_chosen_units_in_the_period_caption_are_escaped(hostile_app) -> None:
 
 # -- (b) a real browser -------------------------------------------------------------------------
 
-CHROMIUM = "/usr/bin/chromium"
 # Attributes that make the browser fetch, and ones that only link (checked for the hostile host only:
 # Streamlit's own menu may link to its documentation).
 FETCHING = ("src", "srcset", "poster", "data", "background", "formaction", "action")
@@ -313,38 +312,11 @@ CHARTED = {"人员负担": [IMG, TAG], "群重叠": [G_IMG, G_TAG, G_BOLD], "非
 @pytest.fixture(scope="module")
 def hostile_server(hostile_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`streamlit run app.py` on a copy of the hostile workspace, on a free localhost port."""
-    import os
-    import socket
-    import subprocess
-    import sys
-    import urllib.request
-
-    assert Path(CHROMIUM).exists(), "Debian's chromium is required (.ci/run installs it)"
     copy = tmp_path_factory.mktemp("hostile_ws") / "hostile.duckdb"
     shutil.copy(hostile_db, copy)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=dict(os.environ, QUNJIAN_WORKSPACE=str(copy)),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                if time.time() > deadline:
-                    pytest.fail("streamlit did not start within 60 s")
-                time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+    url, proc = _serve(copy)
+    yield url
+    _stop(proc)
 
 
 def _outside(urls: list[str], server: str) -> list[str]:
@@ -388,55 +360,47 @@ def _visible_text(page: Any) -> str:
 
 
 @pytest.mark.browser
-def test_browser_shows_hostile_names_as_text_and_contacts_no_other_host(hostile_server: str, tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
+def test_browser_shows_hostile_names_as_text_and_contacts_no_other_host(hostile_server: str, browser: object,
+                                                                        tmp_path: Path) -> None:
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("websocket", lambda w: requests.append(w.url))
+    page.goto(hostile_server)
+    nav = page.get_by_test_id("stSidebarNav")
+    nav.get_by_text("首页", exact=True).wait_for(timeout=30_000)
+    # each link reads "<icon name>\n\n<title>"
+    entries = [t.strip().splitlines()[-1] for t in nav.get_by_role("link").all_inner_texts()]
+    assert set(TOUR) <= set(entries), entries
+    for entry in entries:                       # every page, also ones added after this test
+        nav.get_by_text(entry, exact=True).click()
+        heading, names = TOUR.get(entry, (None, []))
+        if heading:
+            page.get_by_role("heading", name=heading, exact=True).wait_for(timeout=60_000)
+        _settle(page)
+        assert page.get_by_test_id("stException").count() == 0, entry
+        _check_dom(page, hostile_server, entry)
+        shown = _visible_text(page)
+        for raw in names + CHARTED.get(entry, []):
+            assert raw in shown, f"{entry}: {raw!r} is not visible as text"
+        if entry in ANY_OF:
+            assert any(raw in shown for raw in ANY_OF[entry]), f"{entry}: no name visible"
+        assert _outside(requests, hostile_server) == [], entry
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run", "--disable-quic"])
-        try:
-            page = browser.new_page(viewport={"width": 1366, "height": 900})
-            requests: list[str] = []
-            page.on("request", lambda r: requests.append(r.url))
-            page.on("websocket", lambda w: requests.append(w.url))
-            page.goto(hostile_server)
-            nav = page.get_by_test_id("stSidebarNav")
-            nav.get_by_text("首页", exact=True).wait_for(timeout=30_000)
-            # each link reads "<icon name>\n\n<title>"
-            entries = [t.strip().splitlines()[-1] for t in nav.get_by_role("link").all_inner_texts()]
-            assert set(TOUR) <= set(entries), entries
-            for entry in entries:                       # every page, also ones added after this test
-                nav.get_by_text(entry, exact=True).click()
-                heading, names = TOUR.get(entry, (None, []))
-                if heading:
-                    page.get_by_role("heading", name=heading, exact=True).wait_for(timeout=60_000)
-                _settle(page)
-                assert page.get_by_test_id("stException").count() == 0, entry
-                _check_dom(page, hostile_server, entry)
-                shown = _visible_text(page)
-                for raw in names + CHARTED.get(entry, []):
-                    assert raw in shown, f"{entry}: {raw!r} is not visible as text"
-                if entry in ANY_OF:
-                    assert any(raw in shown for raw in ANY_OF[entry]), f"{entry}: no name visible"
-                assert _outside(requests, hostile_server) == [], entry
-
-            # An upload whose file name is markup: the results table shows the name as it is.
-            name = f"<img src=x onerror=alert(1)> {TEX} {RED} [点我](javascript:alert(1)).csv"  # no "/" in a file name
-            upload = tmp_path / name
-            _csv(upload, ["群名称", "发送人", "时间", "内容", "类型"], [(G_BOLD, P_TEX, _at(86, 21), BOLD, "文本")])
-            nav.get_by_text("数据导入", exact=True).click()
-            page.get_by_text("选择或拖入文件").wait_for(timeout=30_000)
-            page.locator("input[type=file]").set_input_files([str(upload)])
-            page.get_by_test_id("stFileChip").wait_for(timeout=30_000)
-            page.get_by_role("button", name="开始导入").click()
-            page.get_by_text("本次导入结果").wait_for(timeout=60_000)
-            _settle(page)
-            cell = page.get_by_test_id("stTable").locator("tbody tr td").first
-            assert cell.inner_text().replace(WJ, "") == name
-            _check_dom(page, hostile_server, "upload")
-            assert _outside(requests, hostile_server) == []
-            assert any(u.startswith(hostile_server) for u in requests)
-            page.close()
-        finally:
-            browser.close()
+    # An upload whose file name is markup: the results table shows the name as it is.
+    name = f"<img src=x onerror=alert(1)> {TEX} {RED} [点我](javascript:alert(1)).csv"  # no "/" in a file name
+    upload = tmp_path / name
+    _csv(upload, ["群名称", "发送人", "时间", "内容", "类型"], [(G_BOLD, P_TEX, _at(86, 21), BOLD, "文本")])
+    nav.get_by_text("数据导入", exact=True).click()
+    page.get_by_text("选择或拖入文件").wait_for(timeout=30_000)
+    page.locator("input[type=file]").set_input_files([str(upload)])
+    page.get_by_test_id("stFileChip").wait_for(timeout=30_000)
+    page.get_by_role("button", name="开始导入").click()
+    page.get_by_text("本次导入结果").wait_for(timeout=60_000)
+    _settle(page)
+    cell = page.get_by_test_id("stTable").locator("tbody tr td").first
+    assert cell.inner_text().replace(WJ, "") == name
+    _check_dom(page, hostile_server, "upload")
+    assert _outside(requests, hostile_server) == []
+    assert any(u.startswith(hostile_server) for u in requests)
+    page.close()

@@ -17,7 +17,7 @@ import pytest
 
 from core import guide
 from core.flow import STEPS
-from tests.test_browser import ARTIFACTS, PAGES, _serve, browser  # noqa: F401  (browser is a fixture)
+from tests.test_browser import _stop, ARTIFACTS, PAGES, _serve, browser  # noqa: F401  (browser is a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -32,8 +32,7 @@ SAMPLE_LOAD_S = 120  # the sample township takes ~15 s on a laptop; a slow offic
 def empty_server(tmp_path: Path) -> Iterator[str]:
     url, proc = _serve(tmp_path / "工作区.duckdb")
     yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    _stop(proc)
 
 
 class Walk:

@@ -260,3 +260,16 @@ def test_table_rows_become_edits() -> None:
     assert table_edits(proposed, [("甲群", "merge", None), ("乙群", "keep", "甲群"), ("丙群", "keep", "甲群"),
                                   ("旧群", "keep", None)]) == (
         ("甲群", "merge", None), ("乙群", "keep", None), ("丙群", "merge", "甲群"), ("旧群", "keep", None))
+
+
+def test_the_stages_are_announced_in_order(db: Path) -> None:
+    from core.plan.build import build
+    from core.workspace import Workspace
+
+    heard: list[str] = []
+    ws = Workspace(db)
+    try:
+        build(ws, on_step=heard.append)
+    finally:
+        ws.close()
+    assert heard == ["统计各群的成员和消息", "找出值得合并的群", "求解每人最多 3 个群（人多时要几秒）", "汇总调整前后的对比"]

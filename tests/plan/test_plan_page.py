@@ -65,3 +65,38 @@ def test_three_downloads(sample_app) -> None:
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["下载 Excel 方案", "下载 Word 方案", "下载 JSON"]
     assert [c.label for c in at.checkbox if c.key == "plan_anon"] == ["用代号（干部001、干部002……）替换姓名"]
+
+
+def test_a_slow_plan_shows_its_progress_then_the_result(sample_app, monkeypatch) -> None:
+    import threading
+
+    import core.plan.build
+    import ui.glue
+    from tests.conftest import settle
+
+    # A plan that takes longer than the page waits: the page shows the stage it is at and returns.
+    release = threading.Event()
+    real = core.plan.build._gather
+
+    def slow(*a, **kw):
+        release.wait(30)
+        return real(*a, **kw)
+
+    monkeypatch.setattr(ui.glue, "QUICK_SECONDS", 0.0)
+    monkeypatch.setattr(core.plan.build, "_gather", slow)
+    at = sample_app("pages/plan.py")
+    assert not at.exception
+    running = [j for j in ui.glue._jobs()._jobs.values() if not j.finished]
+    assert [j.title for j in running] == ["计算整合方案"]
+    for _ in range(100):  # the job's thread announces its first stage
+        if running[0].step != "准备中…":
+            break
+        threading.Event().wait(0.05)
+    at.run()
+    bars = [p.proto.text for p in at.get("progress")]
+    assert bars and bars[-1].startswith("计算整合方案：统计各群的成员和消息（已用 ")
+    assert "可以先去看其他页面，计算会在后台继续，回来即可看到结果。" in [c.value for c in at.caption]
+    assert not at.success and not at.metric
+    release.set()
+    settle(at)
+    assert at.success[0].value.startswith("34 个群精简为 27 个，每名干部不超过 3 个群")

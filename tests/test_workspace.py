@@ -326,3 +326,18 @@ def test_unexpected_reader_errors_load_nothing_and_say_so_in_chinese(ws: Workspa
     assert report.errors == [message]
     assert (report.rows, report.loaded, report.import_id) == (0, 0, None)
     assert ws.summary() == before and [i["file_name"] for i in ws.imports()] == ["f.csv"]
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    from core.settings import LIMITS
+
+    big = tmp_path / "全年聊天记录.csv"
+    with open(big, "wb") as fh:  # sparse: 5 GB on paper, nothing on disk
+        fh.truncate(5 * 1024 * 1024 * 1024)
+    ws = Workspace(tmp_path / "ws.duckdb")
+    report = ws.import_file(big)
+    assert report.errors == [f"文件「全年聊天记录.csv」有 5120 MB，超过单个文件 {LIMITS.max_file_mb} MB 的上限。"
+                             "请按时间段分几次导出，或拆分后再导入。"]
+    assert report.import_id is None and ws.imports() == []
+    assert [(e["action"], e["sha256"]) for e in ws.audit_log()] == [("import_failed", None)]
+    ws.close()

@@ -63,7 +63,6 @@ except PlanError as exc:
     st.stop()
 
 head = st.container()     # drawn after the table below, so that edits there show up here
-downloads = st.container(border=True)  # near the top: step 5 of the flow lands on this page
 
 # -- the editable plan table --------------------------------------------------------------------
 st.subheader("每个群的建议（可修改）")
@@ -139,6 +138,7 @@ with head:
 
             st.button(f"按每人最多 {p['min_feasible_cap']} 个群生成方案", on_click=_use_min)
         st.caption("下面的“之后”只计合并和解散，尚未按上限删减。")
+    downloads = st.container(border=True)  # right under the headline: step 5 of the flow lands here
 
     st.subheader("之前 → 之后")
     metrics = [

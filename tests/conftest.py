@@ -40,6 +40,23 @@ def stage_file(module: Any, path: Path, name: str | None = None, tmp: Path | Non
     return result, out
 
 
+def workbook_bytes(sheets: dict[str, list[list[Any]]]) -> bytes:
+    """An .xlsx file holding ``sheets`` (title → rows), built in memory."""
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        sheet = wb.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
 def detect_score(module: Any, path: Path, name: str | None = None) -> float:
     return module.detect(make_sample(Source(Path(path), name or Path(path).name)))
 

@@ -34,7 +34,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from core.formats import READER_MODULES
 from core.templates import blank_template
 from core.workspace import ImportReport, Workspace
-from tests.conftest import SHARED_FORMATS
+from tests.conftest import SHARED_FORMATS, workbook_bytes
 
 MAX_EXAMPLES = 30
 MB = 1024 * 1024
@@ -64,15 +64,7 @@ def _shared(rel: str) -> bytes:
 
 
 def _workbook(sheets: dict[str, list[list[Any]]]) -> bytes:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for title, rows in sheets.items():
-        ws = wb.create_sheet(title)
-        for row in rows:
-            ws.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(sheets)
 
 
 V2_HEADER = ["消息ID", "类型", "发送人", "时间", "内容", "备注", "昵称", "更多信息"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.conftest import detect_score, stage_file
+from tests.conftest import detect_score, stage_file, workbook_bytes
 from core.formats import qq_txt, template, wecom_archive, wecom_groupchat
 from core.formats.base import ImportFailure
 from core.templates import blank_template
@@ -22,14 +22,8 @@ def csv_file(tmp_path: Path, text: str, encoding: str = "utf-8-sig", name: str =
 
 
 def xlsx_file(tmp_path: Path, sheets: dict[str, list[list]], name: str = "t.xlsx") -> Path:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for title, rows in sheets.items():
-        ws = wb.create_sheet(title)
-        for row in rows:
-            ws.append(row)
     path = tmp_path / name
-    wb.save(path)
+    path.write_bytes(workbook_bytes(sheets))
     return path
 
 

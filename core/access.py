@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict
 MIN_CODE_LENGTH = 6
 FREE_ATTEMPTS = 3          # wrong codes before the waits start
 MAX_WAIT_SECONDS = 300
+FORGET_SECONDS = 24 * 3600  # a client's wrong codes count for this long after its last one
 
 
 class AccessConfigError(ValueError):
@@ -155,8 +156,11 @@ class Throttle:
 
     def failed(self, client: str) -> None:
         with self._lock:
+            now = self._clock()
             count, _ = self._fails.get(client, (0, 0.0))
-            self._fails[client] = (count + 1, self._clock())
+            self._fails[client] = (count + 1, now)
+            # Forget clients quiet for a day, so many addresses cannot grow the table for good.
+            self._fails = {c: v for c, v in self._fails.items() if now - v[1] < FORGET_SECONDS}
 
     def succeeded(self, client: str) -> None:
         with self._lock:

@@ -98,6 +98,11 @@ def test_throttle_waits_grow_after_three_wrong_codes_and_reset_on_success() -> N
     assert t.wait("ip:10.0.0.5") == 300
     t.succeeded("ip:10.0.0.5")
     assert t.wait("ip:10.0.0.5") == 0
+    for _ in range(5):
+        t.failed("ip:10.0.0.7")
+    now[0] += 24 * 3600
+    t.failed("ip:10.0.0.8")  # a day later the old client is forgotten
+    assert t.wait("ip:10.0.0.7") == 0 and list(t._fails) == ["ip:10.0.0.8"]
 
 
 # -- the gate in the app (AppTest) -----------------------------------------------------------

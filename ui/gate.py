@@ -6,6 +6,8 @@ download can run before the gate has been passed.
 
 from __future__ import annotations
 
+import functools
+import json
 import time
 from pathlib import Path
 
@@ -31,7 +33,16 @@ def access_config() -> AccessConfig:
         secrets = {}
     except Exception as exc:  # a malformed secrets.toml
         raise AccessConfigError(f"无法读取 .streamlit/secrets.toml（{type(exc).__name__}）。请按 secrets.toml.example 检查格式。") from None
-    return load_config(secrets, os.environ, ROOT)
+    env = {k: os.environ[k] for k in ("QUNJIAN_WORKSPACE", "QUNJIAN_ACCESS_CODE") if k in os.environ}
+    return _config(json.dumps([secrets, env], sort_keys=True, default=str))
+
+
+@functools.lru_cache(maxsize=8)
+def _config(settings: str) -> AccessConfig:
+    """load_config, once per distinct configuration: every query of a page asks for its
+    workspace, and checking a county's townships resolves every path on disk."""
+    secrets, env = json.loads(settings)
+    return load_config(secrets, env, ROOT)
 
 
 @st.cache_resource(show_spinner=False)

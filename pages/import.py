@@ -20,6 +20,9 @@ st.caption(f"单个文件不超过 {LIMITS.max_upload_mb} MB、{LIMITS.max_rows_
            f"{LIMITS.max_file_mb} MB）。文件只在本机解析，解析后临时副本立即删除。")
 
 
+st.page_link("pages/guide.py", label="不知道怎么导出聊天记录和名单？看“数据从哪里来”", icon=":material/help:")
+
+
 def _report_rows(reports):
     # st.table renders each cell as Markdown: the file name and the messages (which quote names
     # and cells from the file) are escaped.
